@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+import module from 'node:module';
+
+// Each CMP call is a fresh process; a compile cache in the sidecar's /tmp saves start-up time (Node >= 22.8).
+module.enableCompileCache?.();
+
+process.once('SIGTERM', () => {
+  process.stderr.write('aviary: terminated (SIGTERM); no manifests were written\n');
+  process.exit(143);
+});
+
+const { run } = await import('../dist/cli.js');
+process.exitCode = await run({
+  argv: process.argv.slice(2),
+  env: process.env,
+  cwd: process.cwd(),
+  stdout: process.stdout,
+  stderr: process.stderr,
+});

@@ -1,0 +1,10 @@
+export { run } from './cli.js';
+export type { CommandIO } from './io.js';
+export { EXIT } from './io.js';
+export { renderApp } from './render/app.js';
+export type { AppRenderOptions, AppRenderResult, RenderedRelease } from './render/app.js';
+export { renderRelease } from './render/release.js';
+export type { RenderInput } from './render/release.js';
+export { emitYamlStream } from './emit.js';
+export { PARAMETERS, readOptions, announcements } from './params.js';
+export type { PluginOptions } from './params.js';

@@ -1,0 +1,91 @@
+import type { Diagnostic } from '../errors.js';
+import { createValidator, formatPath, type Validator } from '../schema/validator.js';
+import type { ParsedDocument } from '../yaml/parse.js';
+import { ociDigest } from '../kserve/uri.js';
+import { modelReleaseSchema, type ModelRelease } from './schema.js';
+
+let validator: Validator<ModelRelease> | undefined;
+
+/** Annotation keys a spec may not set: Aviary and KServe own them on the rendered object. */
+const RESERVED_ANNOTATION = /^(aviary\.dev\/|serving\.kserve\.io\/deploymentMode$)/;
+
+/**
+ * Checks one parsed document against the ModelRelease schema and the rules the schema cannot
+ * express. Returns every problem found, each positioned in the source file.
+ */
+export function validateModelRelease(
+  doc: ParsedDocument,
+  file: string,
+): { release?: ModelRelease; diagnostics: Diagnostic[] } {
+  validator ??= createValidator<ModelRelease>(modelReleaseSchema);
+  const result = validator(doc.value);
+  const at = (
+    path: (string | number)[],
+  ): Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'> => ({
+    file,
+    ...doc.locate(path),
+    path: formatPath(path),
+  });
+  if (!result.ok) {
+    return {
+      diagnostics: result.problems.map((p) => ({
+        code: 'SPEC_SCHEMA',
+        message: p.message,
+        ...at(p.path),
+      })),
+    };
+  }
+  const release = result.value;
+  const diagnostics: Diagnostic[] = [];
+  const { stable, canary, deployment } = release.spec;
+
+  for (const key of Object.keys(release.metadata.annotations ?? {})) {
+    if (RESERVED_ANNOTATION.test(key)) {
+      diagnostics.push({
+        code: 'SPEC_RESERVED_ANNOTATION',
+        message: `annotation "${key}" is set by Aviary; remove it from the spec`,
+        ...at(['metadata', 'annotations', key]),
+      });
+    }
+  }
+  for (const [name, artifact] of [
+    ['stable', stable],
+    ['canary', canary],
+  ] as const) {
+    if (artifact === undefined) continue;
+    const inUri = ociDigest(artifact.uri);
+    if (inUri !== undefined && inUri !== artifact.digest) {
+      diagnostics.push({
+        code: 'SPEC_DIGEST_MISMATCH',
+        message: `the URI pins ${inUri} but digest says ${artifact.digest}`,
+        ...at(['spec', name, 'digest']),
+      });
+    }
+  }
+  if (canary !== undefined) {
+    if (canary.uri === stable.uri) {
+      diagnostics.push({
+        code: 'SPEC_CANARY_SAME_ARTIFACT',
+        message:
+          'canary.uri equals stable.uri; promote by moving the canary to stable and removing canary',
+        ...at(['spec', 'canary', 'uri']),
+      });
+    } else if (canary.digest === stable.digest) {
+      diagnostics.push({
+        code: 'SPEC_CANARY_SAME_ARTIFACT',
+        message: 'canary.digest equals stable.digest; a canary must be a different artifact',
+        ...at(['spec', 'canary', 'digest']),
+      });
+    }
+  }
+  const min = deployment?.minReplicas;
+  const max = deployment?.maxReplicas;
+  if (min !== undefined && max !== undefined && max !== 0 && min > max) {
+    diagnostics.push({
+      code: 'SPEC_REPLICAS',
+      message: `minReplicas (${min}) is larger than maxReplicas (${max})`,
+      ...at(['spec', 'deployment', 'minReplicas']),
+    });
+  }
+  return diagnostics.length === 0 ? { release, diagnostics } : { diagnostics };
+}

@@ -1,0 +1,197 @@
+import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import type { Diagnostic } from '../errors.js';
+
+/**
+ * Limits on hostile YAML. Repository content and policy files are attacker-controlled, so alias
+ * expansion (billion laughs), document count and nesting depth are all bounded.
+ */
+export const YAML_LIMITS = Object.freeze({
+  /** Default: 1 MiB. A ModelRelease is a few hundred bytes; manifests in an app folder stay small. */
+  maxBytes: 1024 * 1024,
+  /** Default: 50. Expanded alias nodes allowed per document (yaml's own default is 100). */
+  maxAliasCount: 50,
+  /** Default: 200 documents per file. */
+  maxDocuments: 200,
+  /** Default: 64 levels of nesting; Kubernetes objects are far shallower. */
+  maxDepth: 64,
+});
+
+export interface ParsedDocument {
+  /** Plain JSON-compatible value of the document. */
+  value: unknown;
+  /** 1-based line where the document's content starts. */
+  line: number;
+  /** Resolve a JSON path inside this document to a 1-based line and column. */
+  locate(path: readonly (string | number)[]): { line: number; column: number };
+}
+
+export interface ParseResult {
+  documents: ParsedDocument[];
+  diagnostics: Diagnostic[];
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * Parses a YAML (or JSON) stream with strict settings: duplicate keys, syntax errors, alias bombs,
+ * deep nesting and prototype-polluting keys each become a positioned diagnostic. Never throws on
+ * bad input.
+ */
+export function parseYamlStream(text: string, file: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  if (Buffer.byteLength(text, 'utf8') > YAML_LIMITS.maxBytes) {
+    diagnostics.push({
+      code: 'YAML_TOO_LARGE',
+      message: `file is larger than ${YAML_LIMITS.maxBytes} bytes`,
+      file,
+      line: 1,
+      column: 1,
+    });
+    return { documents: [], diagnostics };
+  }
+  const lineCounter = new LineCounter();
+  const pos = (offset: number): { line: number; column: number } => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  let docs: Document.Parsed[];
+  try {
+    const parsed = parseAllDocuments(text, {
+      lineCounter,
+      uniqueKeys: true,
+      strict: true,
+      prettyErrors: false,
+      version: '1.2',
+    });
+    docs = Array.isArray(parsed) ? parsed : [];
+    if (!Array.isArray(parsed)) {
+      // An empty stream parses to an EmptyStream object; nothing to report.
+      return { documents: [], diagnostics };
+    }
+  } catch (err) {
+    diagnostics.push({ code: 'YAML_SYNTAX', message: describe(err), file, line: 1, column: 1 });
+    return { documents: [], diagnostics };
+  }
+  if (docs.length > YAML_LIMITS.maxDocuments) {
+    diagnostics.push({
+      code: 'YAML_TOO_MANY_DOCUMENTS',
+      message: `file holds ${docs.length} documents; at most ${YAML_LIMITS.maxDocuments} are read`,
+      file,
+      line: 1,
+      column: 1,
+    });
+    return { documents: [], diagnostics };
+  }
+
+  const documents: ParsedDocument[] = [];
+  for (const doc of docs) {
+    const before = diagnostics.length;
+    for (const e of doc.errors) {
+      diagnostics.push({
+        code: e.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_SYNTAX',
+        message: firstLine(e.message),
+        file,
+        ...pos(e.pos[0]),
+      });
+    }
+    if (diagnostics.length > before) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
+    } catch (err) {
+      const start = doc.contents?.range?.[0] ?? 0;
+      const resource = err instanceof Error && /alias/i.test(err.message);
+      diagnostics.push({
+        code: resource ? 'YAML_ALIAS_LIMIT' : 'YAML_SYNTAX',
+        message: resource
+          ? `aliases expand beyond the limit of ${YAML_LIMITS.maxAliasCount} nodes`
+          : describe(err),
+        file,
+        ...pos(start),
+      });
+      continue;
+    }
+    const shapeProblem = checkShape(value, 0);
+    if (shapeProblem !== undefined) {
+      const node = doc.getIn(shapeProblem.path, true);
+      const offset = isNode(node) && node.range ? node.range[0] : (doc.contents?.range?.[0] ?? 0);
+      diagnostics.push({
+        code: shapeProblem.code,
+        message: shapeProblem.message,
+        file,
+        ...pos(offset),
+      });
+      continue;
+    }
+    const contentStart = doc.contents?.range?.[0] ?? doc.range[0];
+    documents.push({
+      value,
+      line: pos(contentStart).line,
+      locate(path) {
+        // Walk down as far as the path exists, so a missing field points at its parent.
+        for (let n = path.length; n >= 0; n--) {
+          const node = doc.getIn(path.slice(0, n), true);
+          if (isNode(node) && node.range) return pos(node.range[0]);
+        }
+        return pos(contentStart);
+      },
+    });
+  }
+  return { documents, diagnostics };
+}
+
+interface ShapeProblem {
+  code: string;
+  message: string;
+  path: (string | number)[];
+}
+
+function checkShape(
+  value: unknown,
+  depth: number,
+  path: (string | number)[] = [],
+): ShapeProblem | undefined {
+  if (depth > YAML_LIMITS.maxDepth) {
+    return {
+      code: 'YAML_TOO_DEEP',
+      message: `nesting deeper than ${YAML_LIMITS.maxDepth} levels`,
+      path,
+    };
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const p = checkShape(value[i], depth + 1, [...path, i]);
+      if (p) return p;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    if (value instanceof Map || value instanceof Set) {
+      return {
+        code: 'YAML_UNSUPPORTED',
+        message: 'complex (non-string) mapping keys are not allowed',
+        path,
+      };
+    }
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        return {
+          code: 'YAML_FORBIDDEN_KEY',
+          message: `the key "${key}" is not allowed`,
+          path: [...path, key],
+        };
+      }
+      const p = checkShape((value as Record<string, unknown>)[key], depth + 1, [...path, key]);
+      if (p) return p;
+    }
+  } else if (value instanceof Date || typeof value === 'bigint' || value instanceof Uint8Array) {
+    return { code: 'YAML_UNSUPPORTED', message: 'only JSON-compatible values are allowed', path };
+  }
+  return undefined;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+function describe(err: unknown): string {
+  return firstLine(err instanceof Error ? err.message : String(err));
+}
