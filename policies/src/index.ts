@@ -27,3 +27,24 @@ export {
   parseStable,
 } from './evidence/contract.js';
 export type { ArtifactEvidence, StableRecord, EvidenceProblem } from './evidence/contract.js';
+export { policySchema } from './policy/schema.js';
+export type { ModelReleasePolicy, PolicyAuthority, LabelSelector } from './policy/schema.js';
+export { parsePolicies, mergePolicySets } from './policy/load.js';
+export type { LoadedPolicy } from './policy/load.js';
+export { readPolicyPath } from './policy/read.js';
+export { createEngine } from './policy/engine.js';
+export type { Engine, EngineOptions } from './policy/engine.js';
+export type { SignatureCheck } from './policy/rules/context.js';
+export { checkIdentityRegex } from './policy/regex-safety.js';
+export { selectorMatches, policyMatches } from './policy/match.js';
+export { collectUriFields } from './policy/uris.js';
+export type { UriField } from './policy/uris.js';
+export type {
+  PolicyMode,
+  Operation,
+  RuleName,
+  PolicyFinding,
+  VerifiedArtifact,
+  EvaluationInput,
+  Decision,
+} from './policy/types.js';

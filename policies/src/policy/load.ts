@@ -1,0 +1,141 @@
+import type { Diagnostic } from '../errors.js';
+import { createValidator, formatPath, type Validator } from '../schema/validator.js';
+import { parseYamlStream } from '../yaml/parse.js';
+import { checkIdentityRegex } from './regex-safety.js';
+import { policySchema, type ModelReleasePolicy } from './schema.js';
+
+/** A validated policy and where it came from. */
+export interface LoadedPolicy {
+  policy: ModelReleasePolicy;
+  name: string;
+  file: string;
+  line: number;
+}
+
+let validator: Validator<ModelReleasePolicy> | undefined;
+
+/**
+ * Parses and validates ModelReleasePolicy documents from one file's text. Every problem is
+ * reported with its position; a file with any problem contributes no policy, so a typo can never
+ * silently weaken enforcement.
+ */
+export function parsePolicies(
+  text: string,
+  file: string,
+): { policies: LoadedPolicy[]; diagnostics: Diagnostic[] } {
+  validator ??= createValidator<ModelReleasePolicy>(policySchema);
+  const parsed = parseYamlStream(text, file);
+  const diagnostics = [...parsed.diagnostics];
+  const policies: LoadedPolicy[] = [];
+  for (const doc of parsed.documents) {
+    if (doc.value === null) continue;
+    const at = (path: (string | number)[]) => ({
+      file,
+      ...doc.locate(path),
+      path: formatPath(path),
+    });
+    const result = validator(doc.value);
+    if (!result.ok) {
+      for (const p of result.problems)
+        diagnostics.push({ code: 'POLICY_SCHEMA', message: p.message, ...at(p.path) });
+      continue;
+    }
+    const policy = result.value;
+    const before = diagnostics.length;
+    const seen = new Set<string>();
+    (policy.spec.signatures?.authorities ?? []).forEach((a, i) => {
+      const base = ['spec', 'signatures', 'authorities', i];
+      const kinds = (['key', 'keyless', 'certificate'] as const).filter((k) => a[k] !== undefined);
+      if (kinds.length !== 1) {
+        diagnostics.push({
+          code: 'POLICY_AUTHORITY_KIND',
+          message: `authority "${a.name}" must set exactly one of key, keyless, certificate (found ${kinds.length})`,
+          ...at(base),
+        });
+      }
+      if (seen.has(a.name)) {
+        diagnostics.push({
+          code: 'POLICY_AUTHORITY_DUPLICATE',
+          message: `authority name "${a.name}" is used twice`,
+          ...at([...base, 'name']),
+        });
+      }
+      seen.add(a.name);
+      if (a.keyless) {
+        const { subject, subjectRegExp } = a.keyless;
+        if ((subject === undefined) === (subjectRegExp === undefined)) {
+          diagnostics.push({
+            code: 'POLICY_KEYLESS_IDENTITY',
+            message: 'a keyless authority needs exactly one of subject or subjectRegExp',
+            ...at([...base, 'keyless']),
+          });
+        }
+        if (subjectRegExp !== undefined) {
+          const problem = checkIdentityRegex(subjectRegExp);
+          if (problem !== undefined) {
+            diagnostics.push({
+              code: `POLICY_${problem}`,
+              message:
+                problem === 'REGEX_UNANCHORED'
+                  ? 'subjectRegExp must start with ^ and end with $'
+                  : problem === 'REGEX_UNSAFE'
+                    ? 'subjectRegExp has nested quantifiers or backreferences that can backtrack catastrophically'
+                    : 'subjectRegExp is not a valid regular expression',
+              ...at([...base, 'keyless', 'subjectRegExp']),
+            });
+          }
+        }
+      }
+    });
+    if (
+      policy.spec.signatures?.required === true &&
+      (policy.spec.signatures.authorities ?? []).length === 0
+    ) {
+      diagnostics.push({
+        code: 'POLICY_NO_AUTHORITIES',
+        message:
+          'signatures.required is true but no authority is configured, so nothing could ever be admitted',
+        ...at(['spec', 'signatures']),
+      });
+    }
+    const steps = policy.spec.canary?.steps;
+    const max = policy.spec.canary?.maxTrafficPercent;
+    if (steps !== undefined && max !== undefined && steps.some((s) => s > max)) {
+      diagnostics.push({
+        code: 'POLICY_STEPS_ABOVE_MAX',
+        message: `steps contain values above maxTrafficPercent (${max})`,
+        ...at(['spec', 'canary', 'steps']),
+      });
+    }
+    if (diagnostics.length > before) continue;
+    policies.push({ policy, name: policy.metadata.name, file, line: doc.line });
+  }
+  return { policies, diagnostics };
+}
+
+/** Merges loaded files into one set; two policies of the same name are an error. */
+export function mergePolicySets(sets: readonly LoadedPolicy[][]): {
+  policies: LoadedPolicy[];
+  diagnostics: Diagnostic[];
+} {
+  const byName = new Map<string, LoadedPolicy>();
+  const diagnostics: Diagnostic[] = [];
+  for (const p of sets.flat()) {
+    const prev = byName.get(p.name);
+    if (prev) {
+      diagnostics.push({
+        code: 'POLICY_DUPLICATE_NAME',
+        message: `policy "${p.name}" is also defined at ${prev.file}:${prev.line}`,
+        file: p.file,
+        line: p.line,
+        column: 1,
+      });
+      continue;
+    }
+    byName.set(p.name, p);
+  }
+  const policies = [...byName.values()].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
+  return { policies, diagnostics };
+}

@@ -1,0 +1,46 @@
+import type { LabelSelector, ModelReleasePolicy } from './schema.js';
+
+/** Kubernetes label-selector semantics: every matchLabels entry and every expression must hold. */
+export function selectorMatches(
+  selector: LabelSelector | undefined,
+  labels: Readonly<Record<string, string>>,
+): boolean {
+  if (selector === undefined) return true;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+    if (labels[k] !== v) return false;
+  }
+  for (const e of selector.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const value = has ? labels[e.key] : undefined;
+    const values = e.values ?? [];
+    switch (e.operator) {
+      case 'In':
+        if (!has || !values.includes(value!)) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(value!)) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+/** Whether a policy applies: every criterion it states must hold; no criteria matches everything. */
+export function policyMatches(
+  policy: ModelReleasePolicy,
+  namespace: string,
+  namespaceLabels: Readonly<Record<string, string>>,
+  objectLabels: Readonly<Record<string, string>>,
+): boolean {
+  const match = policy.spec.match;
+  if (match === undefined) return true;
+  if (match.namespaces !== undefined && !match.namespaces.includes(namespace)) return false;
+  if (!selectorMatches(match.namespaceSelector, namespaceLabels)) return false;
+  return selectorMatches(match.objectSelector, objectLabels);
+}

@@ -1,0 +1,51 @@
+import type { Finding } from '../finding.js';
+
+/** How a policy acts on its findings: deny, allow with warnings, or allow and record. */
+export type PolicyMode = 'enforce' | 'warn' | 'audit';
+export type Operation = 'CREATE' | 'UPDATE';
+export type RuleName = 'pinning' | 'signatures' | 'canary' | 'evidence';
+
+/** A finding attributed to the policy and rule that produced it. */
+export interface PolicyFinding extends Finding {
+  policy: string;
+  rule: RuleName;
+  mode: PolicyMode;
+}
+
+/** A signature that verified for an artifact during this decision. */
+export interface VerifiedArtifact {
+  uri: string;
+  digest: string;
+  authority: string;
+  signer: string;
+  policy: string;
+}
+
+export interface EvaluationInput {
+  /** The InferenceService being admitted (untrusted). */
+  object: unknown;
+  /** The object before an UPDATE; absent on CREATE. */
+  oldObject?: unknown;
+  operation: Operation;
+  /** Namespace of the request. */
+  namespace: string;
+  /** Labels of that namespace, for namespaceSelector matching; empty when unknown. */
+  namespaceLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * The outcome for one object under every matching policy. The strictest outcome wins: any
+ * finding from an enforce-mode policy denies.
+ */
+export interface Decision {
+  allowed: boolean;
+  /** Findings of enforce-mode policies: the reasons for a denial. */
+  violations: PolicyFinding[];
+  /** Findings of warn-mode policies, plus advisory findings (e.g. a canary on CREATE). */
+  warnings: PolicyFinding[];
+  /** Findings of audit-mode policies: recorded, never shown to the client. */
+  audits: PolicyFinding[];
+  /** Names of the policies that matched, sorted. */
+  matched: string[];
+  verified: VerifiedArtifact[];
+}

@@ -1,0 +1,55 @@
+/**
+ * Every place an InferenceService can name a model artifact. The walk is generic on purpose: it
+ * finds `storageUri` at any depth (current `model`, legacy framework keys, transformer, explainer,
+ * canary entries, fields KServe adds later), every `storageUris[].uri`, and the `STORAGE_URI`
+ * environment variable custom containers use, so no field is a bypass.
+ */
+export interface UriField {
+  path: string;
+  /** The value when it is a string; undefined when the field has the wrong type. */
+  uri: string | undefined;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Default: 10,000 nodes. Admission objects are bounded by the body limit; this bounds the walk too. */
+const MAX_NODES = 10_000;
+
+export function collectUriFields(spec: unknown): UriField[] {
+  const out: UriField[] = [];
+  let budget = MAX_NODES;
+  const walk = (value: unknown, path: string): void => {
+    if (--budget < 0) return;
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${path}[${i}]`));
+      return;
+    }
+    if (!isObj(value)) return;
+    for (const [key, v] of Object.entries(value)) {
+      const p = `${path}.${key}`;
+      if (key === 'storageUri') {
+        out.push({ path: p, uri: typeof v === 'string' ? v : undefined });
+      } else if (key === 'storageUris' && Array.isArray(v)) {
+        v.forEach((entry: unknown, i) => {
+          const uri = isObj(entry) ? entry['uri'] : undefined;
+          out.push({ path: `${p}[${i}].uri`, uri: typeof uri === 'string' ? uri : undefined });
+        });
+      } else if (key === 'env' && Array.isArray(v)) {
+        v.forEach((e: unknown, i) => {
+          if (isObj(e) && e['name'] === 'STORAGE_URI') {
+            out.push({
+              path: `${p}[${i}].value`,
+              uri: typeof e['value'] === 'string' ? e['value'] : undefined,
+            });
+          }
+        });
+      } else {
+        walk(v, p);
+      }
+    }
+  };
+  walk(spec, 'spec');
+  if (budget < 0) out.push({ path: 'spec', uri: undefined });
+  return out;
+}
