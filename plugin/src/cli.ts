@@ -1,7 +1,9 @@
 import { UsageError } from '@aviary/policies';
+import { CHECK_USAGE, check } from './commands/check.js';
 import { generate } from './commands/generate.js';
 import { parameters } from './commands/parameters.js';
 import { RENDER_USAGE, render } from './commands/render.js';
+import { testCommand } from './commands/test.js';
 import { EXIT, type CommandIO } from './io.js';
 import { reportError } from './report.js';
 
@@ -13,6 +15,8 @@ Argo CD plugin commands (run by argocd-cmp-server in the app folder):
 
 Outside Argo CD:
   ${RENDER_USAGE}
+  ${CHECK_USAGE}
+  aviary test [DIR]     run the *.aviary-test.yaml policy test suites under DIR
 `;
 
 /** The whole CLI as a function of its inputs; `bin/aviary.js` only sets the process exit code. */
@@ -26,6 +30,10 @@ export async function run(io: CommandIO): Promise<number> {
         return parameters(io);
       case 'render':
         return await render(io, rest);
+      case 'check':
+        return await check(io, rest);
+      case 'test':
+        return await testCommand(io, rest);
       case 'help':
       case '--help':
       case '-h':

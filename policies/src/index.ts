@@ -48,3 +48,4 @@ export type {
   EvaluationInput,
   Decision,
 } from './policy/types.js';
+export { formatFinding, denialMessage } from './policy/format.js';

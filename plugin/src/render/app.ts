@@ -48,6 +48,33 @@ const MAX_ANNOTATION_BYTES = 256 * 1024;
  */
 export async function renderApp(opts: AppRenderOptions): Promise<AppRenderResult> {
   const { documents, diagnostics } = await readAppFolder(opts.appDir, opts.root);
+  const result = await renderSources(documents, opts, diagnostics);
+  if (result.releases.length === 0 && result.diagnostics.length === 0) {
+    return {
+      objects: [],
+      releases: [],
+      diagnostics: [
+        {
+          code: 'SPEC_NO_RELEASES',
+          message:
+            'no ModelRelease found; refusing to render, because empty output makes Argo CD prune everything',
+          file: displayDir(opts.root, opts.appDir),
+        },
+      ],
+    };
+  }
+  return result;
+}
+
+/**
+ * Renders already-parsed documents; shared by `generate`, `render` and `check`. `diagnostics`
+ * holds problems found earlier, e.g. while parsing, and is extended in place.
+ */
+export async function renderSources(
+  documents: readonly SourceDocument[],
+  opts: Omit<AppRenderOptions, 'appDir'>,
+  diagnostics: Diagnostic[] = [],
+): Promise<AppRenderResult> {
   const objects: unknown[] = [];
   const releases: RenderedRelease[] = [];
   const identities = new Map<string, string>();
@@ -96,14 +123,6 @@ export async function renderApp(opts: AppRenderOptions): Promise<AppRenderResult
     identities.set(id, `${file}:${doc.line}`);
     objects.push(output);
   }
-  if (releases.length === 0 && diagnostics.length === 0) {
-    diagnostics.push({
-      code: 'SPEC_NO_RELEASES',
-      message:
-        'no ModelRelease found; refusing to render, because empty output makes Argo CD prune everything',
-      file: displayDir(opts.root, opts.appDir),
-    });
-  }
   return diagnostics.length > 0
     ? { objects: [], releases: [], diagnostics }
     : { objects, releases, diagnostics };
@@ -111,7 +130,7 @@ export async function renderApp(opts: AppRenderOptions): Promise<AppRenderResult
 
 async function renderOne(
   source: SourceDocument,
-  opts: AppRenderOptions,
+  opts: Omit<AppRenderOptions, 'appDir'>,
   diagnostics: Diagnostic[],
 ): Promise<RenderedRelease | undefined> {
   const { doc, file, absolute } = source;

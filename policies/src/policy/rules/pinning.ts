@@ -86,7 +86,11 @@ export function pinningRule(ctx: RuleContext): RuleFinding[] {
         message: `"${clip(uri)}" is not content-addressed; its digest must be listed in ${EVIDENCE_PATHS.artifacts}`,
       });
     }
-    if (PREFIX_LISTING.has(scheme) && !uri.endsWith('/') && !/\.[A-Za-z0-9]{1,10}$/.test(uri)) {
+    if (
+      PREFIX_LISTING.has(scheme) &&
+      !uri.endsWith('/') &&
+      !/\.[A-Za-z][A-Za-z0-9]{0,9}$/.test(uri)
+    ) {
       out.push({
         code: 'PIN_DIRECTORY_SLASH',
         path,

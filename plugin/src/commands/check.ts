@@ -1,0 +1,117 @@
+import { parseArgs } from 'node:util';
+import { UsageError, formatFinding, type Decision, type Operation } from '@aviary/policies';
+import { EXIT, type CommandIO } from '../io.js';
+import { loadEngine } from '../policy-runtime.js';
+import { reportDiagnostics } from '../report.js';
+import { readObjectsFromFile, type LoadedObject } from '../source/objects.js';
+
+export const CHECK_USAGE =
+  'aviary check [--policies PATH] [--old FILE] [--operation CREATE|UPDATE] [--namespace NS] [--namespace-label K=V]... FILE...';
+
+/**
+ * `aviary check`: evaluates policies offline against InferenceService manifests or ModelRelease
+ * files, the way the webhook would. Exit 0 allowed, 1 denied, 2 bad input.
+ */
+export async function check(io: CommandIO, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      policies: { type: 'string', default: 'policies' },
+      old: { type: 'string' },
+      operation: { type: 'string' },
+      namespace: { type: 'string', default: 'default' },
+      'namespace-label': { type: 'string', multiple: true, default: [] },
+    },
+  });
+  if (positionals.length === 0)
+    throw new UsageError('USAGE_INVALID', `no file given\nusage: ${CHECK_USAGE}`);
+  const operation = (values.operation ??
+    (values.old !== undefined ? 'UPDATE' : 'CREATE')) as Operation;
+  if (operation !== 'CREATE' && operation !== 'UPDATE') {
+    throw new UsageError(
+      'USAGE_INVALID',
+      `--operation must be CREATE or UPDATE, not ${JSON.stringify(values.operation)}`,
+    );
+  }
+  if (operation === 'UPDATE' && values.old === undefined)
+    throw new UsageError('USAGE_INVALID', '--operation UPDATE needs --old FILE');
+  const namespaceLabels: Record<string, string> = {};
+  for (const pair of values['namespace-label']) {
+    const m = /^([^=]{1,317})=(.{0,63})$/.exec(pair);
+    if (!m)
+      throw new UsageError(
+        'USAGE_INVALID',
+        `--namespace-label must be KEY=VALUE, not ${JSON.stringify(pair)}`,
+      );
+    namespaceLabels[m[1]!] = m[2]!;
+  }
+
+  const { engine, diagnostics } = await loadEngine(values.policies, io.cwd);
+  if (engine === undefined) return reportDiagnostics(io, diagnostics);
+
+  const objects: LoadedObject[] = [];
+  const problems = [];
+  for (const file of positionals) {
+    const r = await readObjectsFromFile(file, io.cwd);
+    problems.push(...r.diagnostics);
+    objects.push(...r.objects.filter((o) => o.object['kind'] === 'InferenceService'));
+  }
+  let olds: LoadedObject[] = [];
+  if (values.old !== undefined) {
+    const r = await readObjectsFromFile(values.old, io.cwd);
+    problems.push(...r.diagnostics);
+    olds = r.objects;
+  }
+  if (problems.length > 0) return reportDiagnostics(io, problems);
+  if (objects.length === 0)
+    return reportDiagnostics(io, [
+      {
+        code: 'CHECK_NO_OBJECTS',
+        message: 'no InferenceService or ModelRelease found in the given files',
+      },
+    ]);
+
+  let denied = 0;
+  for (const o of objects) {
+    const name = nameOf(o.object);
+    const old = olds.find((x) => nameOf(x.object) === name)?.object;
+    if (operation === 'UPDATE' && old === undefined) {
+      return reportDiagnostics(io, [
+        { code: 'CHECK_NO_OLD_OBJECT', message: `--old has no InferenceService named "${name}"` },
+      ]);
+    }
+    const decision = engine.evaluate({
+      object: o.object,
+      ...(old !== undefined ? { oldObject: old } : {}),
+      operation,
+      namespace: namespaceOf(o.object) ?? values.namespace,
+      namespaceLabels,
+    });
+    if (!decision.allowed) denied++;
+    io.stdout.write(describe(name, o.origin, decision));
+  }
+  return denied > 0 ? EXIT.DENIED : EXIT.OK;
+}
+
+function describe(name: string, origin: string, d: Decision): string {
+  const lines = [
+    `${d.allowed ? 'ALLOWED' : 'DENIED '} ${name} (${origin}) policies: ${d.matched.join(', ') || 'none matched'}`,
+  ];
+  for (const f of d.violations) lines.push(`  deny  ${formatFinding(f)}`);
+  for (const f of d.warnings) lines.push(`  warn  ${formatFinding(f)}`);
+  for (const f of d.audits) lines.push(`  audit ${formatFinding(f)}`);
+  for (const v of d.verified)
+    lines.push(`  signed ${v.uri} ${v.digest} by ${v.authority} (${v.signer})`);
+  return `${lines.join('\n')}\n`;
+}
+
+function nameOf(o: Record<string, unknown>): string {
+  const meta = o['metadata'] as Record<string, unknown> | undefined;
+  return typeof meta?.['name'] === 'string' ? meta['name'] : '<unnamed>';
+}
+
+function namespaceOf(o: Record<string, unknown>): string | undefined {
+  const meta = o['metadata'] as Record<string, unknown> | undefined;
+  return typeof meta?.['namespace'] === 'string' ? meta['namespace'] : undefined;
+}

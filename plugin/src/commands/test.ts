@@ -1,0 +1,145 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  createEngine,
+  createValidator,
+  formatPath,
+  mergePolicySets,
+  parseYamlStream,
+  readPolicyPath,
+  UsageError,
+  type Decision,
+  type Diagnostic,
+  type Validator,
+} from '@aviary/policies';
+import { EXIT, type CommandIO } from '../io.js';
+import { suiteSchema, type PolicyTestSuite } from '../policy-test/schema.js';
+import { reportDiagnostics } from '../report.js';
+import { readObjectsFromFile } from '../source/objects.js';
+import { readBounded } from '../source/safe-path.js';
+
+const SUITE_FILE = /(^|\.)aviary-test\.ya?ml$/;
+let validator: Validator<PolicyTestSuite> | undefined;
+
+/**
+ * `aviary test [DIR]`: runs every `*.aviary-test.yaml` suite under DIR. Each case names an object,
+ * optionally its old version, and the expected verdict and finding codes. Prints one line per case
+ * and a summary; exit 1 on any mismatch, 2 on bad input.
+ */
+export async function testCommand(io: CommandIO, args: readonly string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
+  if (positionals.length > 1) throw new UsageError('USAGE_INVALID', 'usage: aviary test [DIR]');
+  const dir = path.resolve(io.cwd, positionals[0] ?? '.');
+  const suites = await findSuites(dir, 0);
+  if (suites.length === 0)
+    return reportDiagnostics(io, [
+      { code: 'TEST_NO_SUITES', message: `no *.aviary-test.yaml under ${positionals[0] ?? '.'}` },
+    ]);
+  validator ??= createValidator<PolicyTestSuite>(suiteSchema);
+
+  let passed = 0;
+  let failed = 0;
+  for (const file of suites) {
+    const shown = path.relative(io.cwd, file) || file;
+    const parsed = parseYamlStream(await readBounded(file, shown), shown);
+    const problems: Diagnostic[] = [...parsed.diagnostics];
+    const doc = parsed.documents[0];
+    const v = doc ? validator(doc.value) : undefined;
+    if (!doc || !v?.ok) {
+      for (const p of v && !v.ok ? v.problems : [])
+        problems.push({
+          code: 'TEST_SCHEMA',
+          message: p.message,
+          file: shown,
+          ...doc!.locate(p.path),
+          path: formatPath(p.path),
+        });
+      if (problems.length === 0)
+        problems.push({ code: 'TEST_SCHEMA', message: 'empty suite', file: shown });
+      return reportDiagnostics(io, problems);
+    }
+    const suite = v.value;
+    const base = path.dirname(file);
+    const sets = [];
+    for (const p of suite.policies) {
+      const r = await readPolicyPath(path.resolve(base, p), path.join(path.dirname(shown), p));
+      problems.push(...r.diagnostics);
+      sets.push(r.policies);
+    }
+    const merged = mergePolicySets(sets);
+    problems.push(...merged.diagnostics);
+    if (problems.length > 0) return reportDiagnostics(io, problems);
+    const engine = createEngine({ policies: merged.policies });
+    io.stdout.write(`# ${suite.metadata.name} (${shown})\n`);
+    for (const c of suite.cases) {
+      const obj = await readObjectsFromFile(path.resolve(base, c.object), io.cwd);
+      const old =
+        c.old === undefined
+          ? undefined
+          : await readObjectsFromFile(path.resolve(base, c.old), io.cwd);
+      const diags = [...obj.diagnostics, ...(old?.diagnostics ?? [])];
+      if (diags.length > 0) return reportDiagnostics(io, diags);
+      const target = obj.objects.find((o) => o.object['kind'] === 'InferenceService');
+      if (!target)
+        return reportDiagnostics(io, [
+          {
+            code: 'TEST_NO_OBJECT',
+            message: `case "${c.name}": no InferenceService in ${c.object}`,
+            file: shown,
+          },
+        ]);
+      const oldObject = old?.objects.find((o) => o.object['kind'] === 'InferenceService')?.object;
+      const decision = engine.evaluate({
+        object: target.object,
+        ...(oldObject !== undefined ? { oldObject } : {}),
+        operation: c.operation ?? (oldObject !== undefined ? 'UPDATE' : 'CREATE'),
+        namespace: c.namespace ?? 'default',
+        namespaceLabels: c.namespaceLabels ?? {},
+      });
+      const mismatches = compare(c.expect, decision);
+      if (mismatches.length === 0) {
+        passed++;
+        io.stdout.write(`ok     ${c.name}\n`);
+      } else {
+        failed++;
+        io.stdout.write(`not ok ${c.name}\n${mismatches.map((m) => `       ${m}\n`).join('')}`);
+      }
+    }
+  }
+  io.stdout.write(`${passed + failed} cases, ${passed} passed, ${failed} failed\n`);
+  return failed > 0 ? EXIT.DENIED : EXIT.OK;
+}
+
+function compare(expect: PolicyTestSuite['cases'][number]['expect'], d: Decision): string[] {
+  const out: string[] = [];
+  if (expect.allowed !== d.allowed)
+    out.push(`expected allowed=${expect.allowed}, got allowed=${d.allowed}`);
+  for (const key of ['violations', 'warnings', 'audits'] as const) {
+    const want = expect[key];
+    if (want === undefined) continue;
+    const got = [...new Set(d[key].map((f) => f.code))].sort();
+    const exp = [...new Set(want)].sort();
+    if (got.join(',') !== exp.join(','))
+      out.push(`expected ${key} [${exp.join(', ')}], got [${got.join(', ')}]`);
+  }
+  return out;
+}
+
+async function findSuites(dir: string, depth: number): Promise<string[]> {
+  if (depth > 8) return [];
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    throw new UsageError('USAGE_INVALID', `cannot read ${dir}`);
+  }
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await findSuites(p, depth + 1)));
+    else if (e.isFile() && SUITE_FILE.test(e.name)) out.push(p);
+  }
+  return out;
+}
