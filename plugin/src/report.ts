@@ -3,7 +3,13 @@ import { EXIT, type CommandIO } from './io.js';
 
 /** Prints every diagnostic on stderr and returns the exit code for bad input. */
 export function reportDiagnostics(io: CommandIO, diagnostics: readonly Diagnostic[]): number {
-  for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+  const sorted = [...diagnostics].sort(
+    (a, b) =>
+      (a.file ?? '').localeCompare(b.file ?? '') ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  );
+  for (const d of sorted) io.stderr.write(`${formatDiagnostic(d)}\n`);
   const n = diagnostics.length;
   io.stderr.write(`aviary: ${n} problem${n === 1 ? '' : 's'}; no manifests were written\n`);
   return EXIT.BAD_INPUT;

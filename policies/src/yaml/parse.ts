@@ -1,4 +1,12 @@
-import { LineCounter, parseAllDocuments, isNode, type Document } from 'yaml';
+import {
+  LineCounter,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  type Document,
+} from 'yaml';
 import type { Diagnostic } from '../errors.js';
 
 /**
@@ -128,10 +136,18 @@ export function parseYamlStream(text: string, file: string): ParseResult {
       value,
       line: pos(contentStart).line,
       locate(path) {
-        // Walk down as far as the path exists, so a missing field points at its parent.
-        for (let n = path.length; n >= 0; n--) {
-          const node = doc.getIn(path.slice(0, n), true);
-          if (isNode(node) && node.range) return pos(node.range[0]);
+        // Point at the key of a map entry (the start of its line) or at a list item; when the
+        // path does not exist, fall back to the nearest ancestor that does.
+        for (let n = path.length; n > 0; n--) {
+          const parent = doc.getIn(path.slice(0, n - 1), true);
+          const seg = path[n - 1];
+          if (isMap(parent)) {
+            const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === seg);
+            if (pair && isNode(pair.key) && pair.key.range) return pos(pair.key.range[0]);
+          } else if (isSeq(parent) && typeof seg === 'number') {
+            const item = parent.items[seg];
+            if (isNode(item) && item.range) return pos(item.range[0]);
+          }
         }
         return pos(contentStart);
       },

@@ -1,0 +1,88 @@
+import path from 'node:path';
+import t from 'tap';
+import { runCli, spawnAviary } from '../helpers/cli.js';
+import { REPO } from '../helpers/paths.js';
+
+const CASES = 'policies/catalog/tests/cases';
+const PROD = [
+  '--policies',
+  'policies/catalog/production.yaml',
+  '--namespace',
+  'ml-prod',
+  '--namespace-label',
+  'env=prod',
+];
+
+t.test('aviary test passes on the example policies', async (t) => {
+  const r = await spawnAviary(['test', 'policies/catalog'], REPO, {});
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /^\d+ cases, (\d+) passed, 0 failed$/m);
+  t.notMatch(r.stdout, /^not ok/m);
+});
+
+t.test('aviary test exits 1 and names the case on a mismatch', async (t) => {
+  const dir = t.testdir({
+    'p.yaml':
+      'apiVersion: aviary.dev/v1alpha1\nkind: ModelReleasePolicy\nmetadata: {name: p}\nspec:\n  pinning: {}\n',
+    'x.aviary-test.yaml': `apiVersion: aviary.dev/v1alpha1\nkind: PolicyTest\nmetadata: {name: s}\npolicies: [p.yaml]\ncases:\n  - name: wrong expectation\n    object: ${path.join(REPO, CASES, 'oci-tag.yaml')}\n    expect: { allowed: true }\n`,
+  });
+  const r = await runCli(['test', dir], REPO);
+  t.equal(r.code, 1);
+  t.match(r.stdout, /^not ok wrong expectation\n\s+expected allowed=true, got allowed=false/m);
+  t.match(r.stdout, /^1 cases, 0 passed, 1 failed$/m);
+});
+
+t.test('aviary test rejects a malformed suite with exit 2', async (t) => {
+  const dir = t.testdir({
+    'x.aviary-test.yaml':
+      'apiVersion: aviary.dev/v1alpha1\nkind: PolicyTest\nmetadata: {name: s}\npolicies: [p.yaml]\ncases: []\nextra: 1\n',
+  });
+  const r = await runCli(['test', dir], REPO);
+  t.equal(r.code, 2);
+  t.match(r.stderr, /TEST_SCHEMA/);
+});
+
+t.test('aviary check: 0 allowed, 1 denied, 2 bad input', async (t) => {
+  t.match(await runCli(['check', ...PROD, `${CASES}/stable-v1.yaml`], REPO), {
+    code: 0,
+    stdout: /^ALLOWED fraud/,
+  });
+  const denied = await runCli(['check', ...PROD, `${CASES}/oci-tag.yaml`], REPO);
+  t.equal(denied.code, 1);
+  t.match(
+    denied.stdout,
+    /deny\s+spec\.predictor\.model\.storageUri: .*\[PIN_OCI_UNPINNED, policy production\]/,
+  );
+  const update = await runCli(
+    ['check', ...PROD, '--old', `${CASES}/canary-v2-10.yaml`, `${CASES}/canary-v2-50.yaml`],
+    REPO,
+  );
+  t.equal(update.code, 1);
+  t.match(update.stdout, /CANARY_INCREASE_TOO_LARGE/);
+  t.match(await runCli(['check', ...PROD, 'nope.yaml'], REPO), {
+    code: 2,
+    stderr: /SPEC_READ_FAILED/,
+  });
+  t.match(await runCli(['check', '--policies', 'nowhere', `${CASES}/stable-v1.yaml`], REPO), {
+    code: 2,
+    stderr: /POLICY_READ_FAILED/,
+  });
+  t.match(
+    await runCli(['check', ...PROD, '--operation', 'UPDATE', `${CASES}/stable-v1.yaml`], REPO),
+    { code: 2, stderr: /needs --old/ },
+  );
+  t.match(await runCli(['check', ...PROD], REPO), { code: 2, stderr: /no file given/ });
+});
+
+t.test('aviary check renders ModelRelease files first', async (t) => {
+  const r = await runCli(
+    ['check', ...PROD, 'deploy/examples/gitops/churn-canary/churn.modelrelease.yaml'],
+    REPO,
+  );
+  t.equal(r.code, 0, r.stderr);
+  t.match(
+    r.stdout,
+    /^ALLOWED churn \(deploy\/examples\/gitops\/churn-canary\/churn\.modelrelease\.yaml:\d+\)/m,
+  );
+  t.match(r.stdout, /warn\s+spec\.predictor\.canaryTrafficPercent: .*CANARY_ON_CREATE/);
+});
