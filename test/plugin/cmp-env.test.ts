@@ -1,6 +1,6 @@
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawnAviary } from '../helpers/cli.js';
 import { EXAMPLES, FIXTURES } from '../helpers/paths.js';
 
@@ -8,7 +8,7 @@ import { EXAMPLES, FIXTURES } from '../helpers/paths.js';
  * `aviary` as argocd-cmp-server runs it: a child process in the unpacked app folder, with the
  * environment of each Argo CD call path (argocd-cmp.md §2.2).
  */
-function repo(t: { testdir: (f: object) => string }): string {
+function repo(t: Test): string {
   const root = t.testdir({});
   cpSync(EXAMPLES, root, { recursive: true });
   return root;

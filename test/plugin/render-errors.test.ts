@@ -1,6 +1,6 @@
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { runCli } from '../helpers/cli.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
@@ -11,16 +11,14 @@ const canary = (traffic: string) =>
   `  canary:\n    uri: s3://m/next/\n    digest: ${D2}\n    traffic: ${traffic}\n`;
 
 /** Renders `app/` of a fixture tree as `generate` does; every failure must be exit 2 with empty stdout. */
-async function generate(
-  t: { testdir: (f: object) => string },
-  tree: object,
-  env: Record<string, string> = {},
-) {
+async function generate(t: Test, tree: Tree, env: Record<string, string> = {}) {
   const root = t.testdir(tree);
   return runCli(['generate'], path.join(root, 'app'), { ARGOCD_APP_SOURCE_PATH: 'app', ...env });
 }
 
-const cases: [string, object, RegExp][] = [
+type Tree = NonNullable<Parameters<Test['testdir']>[0]>;
+
+const cases: [string, Tree, RegExp][] = [
   ['invalid YAML', { app: { 'r.yaml': 'a: [1,\n' } }, /^app\/r\.yaml:\d+:\d+: YAML_SYNTAX/m],
   [
     'duplicate keys',
