@@ -49,19 +49,3 @@ export type {
   Decision,
 } from './policy/types.js';
 export { formatFinding, denialMessage } from './policy/format.js';
-export {
-  createSignatureVerifier,
-  loadPublicGoodTrustedRoot,
-  SignatureConfigError,
-  MAX_BUNDLE_BYTES,
-} from './signature/index.js';
-export type {
-  Authority,
-  HashAlgorithm,
-  SignatureCode,
-  SignatureConfigErrorCode,
-  SignatureFormat,
-  SignatureResult,
-  SignatureVerifier,
-  SignatureVerifierOptions,
-} from './signature/index.js';
