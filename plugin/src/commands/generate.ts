@@ -3,6 +3,7 @@ import { EXIT, type CommandIO } from '../io.js';
 import { cmpRoot } from '../locate-root.js';
 import { readOptions } from '../params.js';
 import { renderApp } from '../render/app.js';
+import { preflight } from '../preflight.js';
 import { reportDiagnostics } from '../report.js';
 
 /**
@@ -21,6 +22,20 @@ export async function generate(io: CommandIO): Promise<number> {
     targetNamespace: options.namespace || io.env['ARGOCD_APP_NAMESPACE'] || undefined,
   });
   if (result.diagnostics.length > 0) return reportDiagnostics(io, result.diagnostics);
+  const checked = await preflight(
+    io,
+    options,
+    root,
+    result.releases.map((r) => r.object),
+    options.namespace || io.env['ARGOCD_APP_NAMESPACE'] || 'default',
+  );
+  if (checked.diagnostics.length > 0) return reportDiagnostics(io, checked.diagnostics);
+  if (checked.denied) {
+    io.stderr.write(
+      'aviary: the pre-flight policy check denied this release; no manifests were written\n',
+    );
+    return EXIT.DENIED;
+  }
   io.stdout.write(emitYamlStream(result.objects));
   io.stderr.write(
     `aviary: rendered ${result.releases.length} release(s), ${result.objects.length} object(s)\n`,

@@ -35,12 +35,13 @@ export function selectorMatches(
 export function policyMatches(
   policy: ModelReleasePolicy,
   namespace: string,
-  namespaceLabels: Readonly<Record<string, string>>,
+  namespaceLabels: Readonly<Record<string, string>> | undefined,
   objectLabels: Readonly<Record<string, string>>,
 ): boolean {
   const match = policy.spec.match;
   if (match === undefined) return true;
   if (match.namespaces !== undefined && !match.namespaces.includes(namespace)) return false;
-  if (!selectorMatches(match.namespaceSelector, namespaceLabels)) return false;
+  if (namespaceLabels !== undefined && !selectorMatches(match.namespaceSelector, namespaceLabels))
+    return false;
   return selectorMatches(match.objectSelector, objectLabels);
 }

@@ -29,8 +29,12 @@ export interface EvaluationInput {
   operation: Operation;
   /** Namespace of the request. */
   namespace: string;
-  /** Labels of that namespace, for namespaceSelector matching; empty when unknown. */
-  namespaceLabels: Readonly<Record<string, string>>;
+  /**
+   * Labels of that namespace, for namespaceSelector matching. Undefined when they cannot be known
+   * (the plugin's pre-flight): a namespaceSelector is then assumed to match, erring on the side of
+   * checking.
+   */
+  namespaceLabels: Readonly<Record<string, string>> | undefined;
 }
 
 /**
