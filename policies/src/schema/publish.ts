@@ -1,0 +1,96 @@
+import { stringify } from 'yaml';
+import { modelReleaseSchema } from '../spec/schema.js';
+import { policySchema } from '../policy/schema.js';
+
+/**
+ * Published forms of the schemas, generated from the single sources: JSON Schema files for
+ * editors (yaml-language-server) and the ModelReleasePolicy CRD. CI regenerates them and fails when
+ * the committed copies are stale.
+ */
+
+type Node = Record<string, unknown>;
+
+export function editorSchema(which: 'modelrelease' | 'modelreleasepolicy'): string {
+  const schema = which === 'modelrelease' ? modelReleaseSchema : policySchema;
+  return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...schema }, null, 2)}\n`;
+}
+
+/**
+ * Converts to a Kubernetes structural schema: every node typed, no `const`, no `propertyNames`, and
+ * no `additionalProperties: false` next to `properties` (the apiserver prunes unknown fields
+ * instead; the webhook's loader still rejects them with a position).
+ */
+export function toStructural(node: Node): Node {
+  const out: Node = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (k === '$id' || k === 'title' || k === 'propertyNames') continue;
+    if (k === 'additionalProperties' && v === false) continue;
+    if (k === 'const') {
+      out['type'] = typeof v;
+      out['enum'] = [v];
+      continue;
+    }
+    if (k === 'properties') {
+      const props: Node = {};
+      for (const [name, child] of Object.entries(v as Node))
+        props[name] = toStructural(child as Node);
+      out[k] = props;
+    } else if (
+      (k === 'items' || k === 'additionalProperties') &&
+      typeof v === 'object' &&
+      v !== null
+    ) {
+      out[k] = toStructural(v as Node);
+    } else {
+      out[k] = v;
+    }
+  }
+  if (out['type'] === undefined && Array.isArray(out['enum']))
+    out['type'] = typeof (out['enum'] as unknown[])[0];
+  return out;
+}
+
+export function policyCrd(): string {
+  const spec = toStructural(policySchema.properties.spec);
+  const crd = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'modelreleasepolicies.aviary.dev' },
+    spec: {
+      group: 'aviary.dev',
+      names: {
+        kind: 'ModelReleasePolicy',
+        listKind: 'ModelReleasePolicyList',
+        plural: 'modelreleasepolicies',
+        singular: 'modelreleasepolicy',
+        shortNames: ['mrp'],
+      },
+      scope: 'Cluster',
+      versions: [
+        {
+          name: 'v1alpha1',
+          served: true,
+          storage: true,
+          additionalPrinterColumns: [
+            { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
+            { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              description: policySchema.description,
+              type: 'object',
+              required: ['spec'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                spec,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+  return `# Generated from policies/src/policy/schema.ts by \`npm run generate\`; do not edit.\n${stringify(crd, { lineWidth: 0 })}`;
+}

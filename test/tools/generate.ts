@@ -1,0 +1,17 @@
+// Writes the published schemas and the policy CRD from their single sources. `npm run generate`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { editorSchema, policyCrd } from '../../policies/src/schema/publish.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const outputs: [string, string][] = [
+  ['policies/schemas/modelrelease.schema.json', editorSchema('modelrelease')],
+  ['policies/schemas/modelreleasepolicy.schema.json', editorSchema('modelreleasepolicy')],
+  ['deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml', policyCrd()],
+];
+for (const [rel, text] of outputs) {
+  mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
+  writeFileSync(path.join(repo, rel), text);
+  process.stdout.write(`wrote ${rel}\n`);
+}
