@@ -9,7 +9,7 @@ process.once('SIGTERM', () => {
   process.exit(143);
 });
 
-const { run } = await import('../dist/cli.js');
+const { run } = await import('../dist/bundle/cli.js');
 process.exitCode = await run({
   argv: process.argv.slice(2),
   env: process.env,

@@ -1,9 +1,4 @@
 import { UsageError } from '@aviary/policies';
-import { CHECK_USAGE, check } from './commands/check.js';
-import { generate } from './commands/generate.js';
-import { parameters } from './commands/parameters.js';
-import { RENDER_USAGE, render } from './commands/render.js';
-import { testCommand } from './commands/test.js';
 import { EXIT, type CommandIO } from './io.js';
 import { reportError } from './report.js';
 
@@ -14,9 +9,11 @@ Argo CD plugin commands (run by argocd-cmp-server in the app folder):
   parameters          print the parameter announcement (JSON)
 
 Outside Argo CD:
-  ${RENDER_USAGE}
-  ${CHECK_USAGE}
+  aviary render [DIR] [--root DIR] [--mode Knative|Standard] [--namespace NS]
+  aviary check [--policies PATH] [--old FILE] [--operation CREATE|UPDATE] [--namespace NS]
+               [--namespace-label K=V]... FILE...
   aviary test [DIR]     run the *.aviary-test.yaml policy test suites under DIR
+  aviary verify --bundle FILE --digest sha256:HEX [--policies PATH] [--policy NAME]
 `;
 
 /** The whole CLI as a function of its inputs; `bin/aviary.js` only sets the process exit code. */
@@ -24,16 +21,20 @@ export async function run(io: CommandIO): Promise<number> {
   const [command, ...rest] = io.argv;
   try {
     switch (command) {
+      // Each command is imported on demand: every Argo CD call is a fresh process, and `generate`
+      // should not pay for the policy engine or signature verification it does not use.
       case 'generate':
-        return await generate(io);
+        return await (await import('./commands/generate.js')).generate(io);
       case 'parameters':
-        return parameters(io);
+        return (await import('./commands/parameters.js')).parameters(io);
       case 'render':
-        return await render(io, rest);
+        return await (await import('./commands/render.js')).render(io, rest);
       case 'check':
-        return await check(io, rest);
+        return await (await import('./commands/check.js')).check(io, rest);
       case 'test':
-        return await testCommand(io, rest);
+        return await (await import('./commands/test.js')).testCommand(io, rest);
+      case 'verify':
+        return await (await import('./commands/verify.js')).verify(io, rest);
       case 'help':
       case '--help':
       case '-h':

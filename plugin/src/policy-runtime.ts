@@ -1,5 +1,12 @@
 import path from 'node:path';
-import { createEngine, readPolicyPath, type Diagnostic, type Engine } from '@aviary/policies';
+import { buildPolicyVerifiers } from '@aviary/policies/signature';
+import { type Diagnostic } from '@aviary/policies';
+import {
+  createEngine,
+  readPolicyPath,
+  type Engine,
+  type LoadedPolicy,
+} from '@aviary/policies/engine';
 
 /**
  * The plugin's composition root for policy evaluation (`check`, `test`, the generate pre-flight):
@@ -22,7 +29,18 @@ export async function loadEngine(
       ],
     };
   }
-  // TODO(signatures): pass verifierFor once policies/src/signature lands; until then a policy with
-  // signatures.required denies with SIG_NO_VERIFIER rather than pretending to verify.
-  return { engine: createEngine({ policies }), diagnostics: [] };
+  return buildEngine(policies);
+}
+
+/** One engine per policy set, with each policy's signature verifier built once. */
+export function buildEngine(policies: readonly LoadedPolicy[]): {
+  engine?: Engine;
+  diagnostics: Diagnostic[];
+} {
+  const built = buildPolicyVerifiers(policies);
+  if (built.diagnostics.length > 0) return { diagnostics: built.diagnostics };
+  return {
+    engine: createEngine({ policies, verifierFor: (p) => built.verifiers.get(p.name) }),
+    diagnostics: [],
+  };
 }

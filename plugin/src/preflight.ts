@@ -1,9 +1,5 @@
-import {
-  UsageError,
-  formatFinding,
-  type Diagnostic,
-  type InferenceService,
-} from '@aviary/policies';
+import { UsageError, type Diagnostic, type InferenceService } from '@aviary/policies';
+import { formatFinding } from '@aviary/policies/engine';
 import type { CommandIO } from './io.js';
 import type { PluginOptions } from './params.js';
 import { loadEngine } from './policy-runtime.js';

@@ -1,10 +1,15 @@
+/**
+ * The core entry: what every consumer needs and nothing heavy (no ajv compiler, no Sigstore). The
+ * policy engine is `@aviary/policies/engine`, signature verification `@aviary/policies/signature`,
+ * so a short-lived `aviary generate` loads only what it uses.
+ */
 export { AviaryError, SpecError, PolicyError, UsageError, formatDiagnostic } from './errors.js';
 export type { Diagnostic, SpecErrorCode, PolicyErrorCode, UsageErrorCode } from './errors.js';
 export type { Finding } from './finding.js';
 export { parseYamlStream, YAML_LIMITS } from './yaml/parse.js';
 export type { ParsedDocument, ParseResult } from './yaml/parse.js';
-export { createValidator, formatPath } from './schema/validator.js';
-export type { SchemaProblem, Validation, Validator } from './schema/validator.js';
+export { formatPath, toProblems } from './schema/problems.js';
+export type { SchemaProblem } from './schema/problems.js';
 export { modelReleaseSchema } from './spec/schema.js';
 export type { ModelRelease, Artifact, CanaryArtifact, DeploymentMode } from './spec/schema.js';
 export { validateModelRelease } from './spec/validate.js';
@@ -27,25 +32,3 @@ export {
   parseStable,
 } from './evidence/contract.js';
 export type { ArtifactEvidence, StableRecord, EvidenceProblem } from './evidence/contract.js';
-export { policySchema } from './policy/schema.js';
-export type { ModelReleasePolicy, PolicyAuthority, LabelSelector } from './policy/schema.js';
-export { parsePolicies, mergePolicySets } from './policy/load.js';
-export type { LoadedPolicy } from './policy/load.js';
-export { readPolicyPath } from './policy/read.js';
-export { createEngine } from './policy/engine.js';
-export type { Engine, EngineOptions } from './policy/engine.js';
-export type { SignatureCheck } from './policy/rules/context.js';
-export { checkIdentityRegex } from './policy/regex-safety.js';
-export { selectorMatches, policyMatches } from './policy/match.js';
-export { collectUriFields } from './policy/uris.js';
-export type { UriField } from './policy/uris.js';
-export type {
-  PolicyMode,
-  Operation,
-  RuleName,
-  PolicyFinding,
-  VerifiedArtifact,
-  EvaluationInput,
-  Decision,
-} from './policy/types.js';
-export { formatFinding, denialMessage } from './policy/format.js';

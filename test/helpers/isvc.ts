@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
-import {
-  formatArtifacts,
-  formatStable,
-  parsePolicies,
-  type ArtifactEvidence,
-  type LoadedPolicy,
-} from '@aviary/policies';
+import { formatArtifacts, formatStable, type ArtifactEvidence } from '@aviary/policies';
+import { parsePolicies, type LoadedPolicy } from '@aviary/policies/engine';
 
 /** A deterministic fake digest for a label. */
 export function digestOf(label: string): string {

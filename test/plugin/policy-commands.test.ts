@@ -86,3 +86,55 @@ t.test('aviary check renders ModelRelease files first', async (t) => {
   );
   t.match(r.stdout, /warn\s+spec\.predictor\.canaryTrafficPercent: .*CANARY_ON_CREATE/);
 });
+
+t.test('aviary verify: 0 verified, 1 not verified, 2 bad input', async (t) => {
+  const FRAUD = 'sha256:a4be5b5de2ae2f8d4cd90b002bec045e1bafaaad7cc6484d0a1b7852b1d50c53';
+  const SIGS = 'deploy/examples/gitops/signatures';
+  const args = (bundle: string, digest = FRAUD) => [
+    'verify',
+    '--policies',
+    'policies/catalog',
+    '--bundle',
+    `${SIGS}/${bundle}`,
+    '--digest',
+    digest,
+  ];
+  const ok = await runCli(args('fraud-1.2.0.sigstore.json'), REPO);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(
+    ok.stdout,
+    /^VERIFIED policy production-signatures: .* authority release-key .*model-signing/m,
+  );
+  const swapped = await runCli(args('tampered.sigstore.json'), REPO);
+  t.equal(swapped.code, 1);
+  t.match(swapped.stdout, /\[SIG_DIGEST_MISMATCH\]/);
+  const other = await runCli(args('churn-2.0.0.sigstore.json'), REPO);
+  t.match(
+    other,
+    { code: 1, stdout: /\[SIG_DIGEST_MISMATCH\]/ },
+    'a valid signature for another model',
+  );
+  t.match(await runCli(args('fraud-1.2.0.sigstore.json', 'sha256:abc'), REPO), {
+    code: 2,
+    stderr: /--digest/,
+  });
+  t.match(await runCli(['verify', '--digest', FRAUD], REPO), { code: 2, stderr: /usage/ });
+  t.match(
+    await runCli(
+      [
+        'verify',
+        '--policies',
+        'policies/catalog/production.yaml',
+        '--bundle',
+        `${SIGS}/fraud-1.2.0.sigstore.json`,
+        '--digest',
+        FRAUD,
+      ],
+      REPO,
+    ),
+    {
+      code: 2,
+      stderr: /VERIFY_NO_AUTHORITIES/,
+    },
+  );
+});

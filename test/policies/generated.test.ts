@@ -3,7 +3,7 @@ import path from 'node:path';
 import t from 'tap';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { editorSchema, policyCrd } from '../../policies/src/schema/publish.js';
+import { editorSchema, modelReleaseValidatorSource, policyCrd } from '../tools/publish.js';
 import { REPO } from '../helpers/paths.js';
 
 const read = (rel: string) => readFileSync(path.join(REPO, rel), 'utf8');
@@ -22,6 +22,11 @@ t.test('published schemas and the CRD are generated from the current sources', a
   t.equal(
     read('deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml'),
     policyCrd(),
+    'run `npm run generate`',
+  );
+  t.equal(
+    read('policies/src/generated/modelrelease.validate.ts'),
+    modelReleaseValidatorSource(),
     'run `npm run generate`',
   );
 });

@@ -2,13 +2,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { editorSchema, policyCrd } from '../../policies/src/schema/publish.js';
+import { editorSchema, modelReleaseValidatorSource, policyCrd } from './publish.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const outputs: [string, string][] = [
   ['policies/schemas/modelrelease.schema.json', editorSchema('modelrelease')],
   ['policies/schemas/modelreleasepolicy.schema.json', editorSchema('modelreleasepolicy')],
   ['deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml', policyCrd()],
+  ['policies/src/generated/modelrelease.validate.ts', modelReleaseValidatorSource()],
 ];
 for (const [rel, text] of outputs) {
   mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { UsageError, formatFinding, type Decision, type Operation } from '@aviary/policies';
+import { UsageError } from '@aviary/policies';
+import { formatFinding, type Decision, type Operation } from '@aviary/policies/engine';
 import { EXIT, type CommandIO } from '../io.js';
 import { loadEngine } from '../policy-runtime.js';
 import { reportDiagnostics } from '../report.js';

@@ -3,7 +3,6 @@ import { EXIT, type CommandIO } from '../io.js';
 import { cmpRoot } from '../locate-root.js';
 import { readOptions } from '../params.js';
 import { renderApp } from '../render/app.js';
-import { preflight } from '../preflight.js';
 import { reportDiagnostics } from '../report.js';
 
 /**
@@ -22,13 +21,19 @@ export async function generate(io: CommandIO): Promise<number> {
     targetNamespace: options.namespace || io.env['ARGOCD_APP_NAMESPACE'] || undefined,
   });
   if (result.diagnostics.length > 0) return reportDiagnostics(io, result.diagnostics);
-  const checked = await preflight(
-    io,
-    options,
-    root,
-    result.releases.map((r) => r.object),
-    options.namespace || io.env['ARGOCD_APP_NAMESPACE'] || 'default',
-  );
+  // Loaded only when asked for: the policy engine brings ajv's compiler with it.
+  const checked =
+    options.preflight === 'off'
+      ? { denied: false, diagnostics: [] }
+      : await (
+          await import('../preflight.js')
+        ).preflight(
+          io,
+          options,
+          root,
+          result.releases.map((r) => r.object),
+          options.namespace || io.env['ARGOCD_APP_NAMESPACE'] || 'default',
+        );
   if (checked.diagnostics.length > 0) return reportDiagnostics(io, checked.diagnostics);
   if (checked.denied) {
     io.stderr.write(

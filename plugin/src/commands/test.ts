@@ -1,20 +1,17 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatPath, parseYamlStream, UsageError, type Diagnostic } from '@aviary/policies';
 import {
-  createEngine,
   createValidator,
-  formatPath,
   mergePolicySets,
-  parseYamlStream,
   readPolicyPath,
-  UsageError,
   type Decision,
-  type Diagnostic,
   type Validator,
-} from '@aviary/policies';
+} from '@aviary/policies/engine';
 import { EXIT, type CommandIO } from '../io.js';
 import { suiteSchema, type PolicyTestSuite } from '../policy-test/schema.js';
+import { buildEngine } from '../policy-runtime.js';
 import { reportDiagnostics } from '../report.js';
 import { readObjectsFromFile } from '../source/objects.js';
 import { readBounded } from '../source/safe-path.js';
@@ -70,7 +67,9 @@ export async function testCommand(io: CommandIO, args: readonly string[]): Promi
     const merged = mergePolicySets(sets);
     problems.push(...merged.diagnostics);
     if (problems.length > 0) return reportDiagnostics(io, problems);
-    const engine = createEngine({ policies: merged.policies });
+    const built = buildEngine(merged.policies);
+    if (built.engine === undefined) return reportDiagnostics(io, built.diagnostics);
+    const engine = built.engine;
     io.stdout.write(`# ${suite.metadata.name} (${shown})\n`);
     for (const c of suite.cases) {
       const obj = await readObjectsFromFile(path.resolve(base, c.object), io.cwd);

@@ -1,10 +1,20 @@
 import type { Diagnostic } from '../errors.js';
-import { createValidator, formatPath, type Validator } from '../schema/validator.js';
+import type { ErrorObject } from 'ajv';
+import validateSpec from '../generated/modelrelease.validate.js';
+import { formatPath, toProblems, type SchemaProblem } from '../schema/problems.js';
 import type { ParsedDocument } from '../yaml/parse.js';
 import { ociDigest } from '../kserve/uri.js';
-import { modelReleaseSchema, type ModelRelease } from './schema.js';
+import type { ModelRelease } from './schema.js';
 
-let validator: Validator<ModelRelease> | undefined;
+/** The precompiled validator (see test/tools/generate.ts): no ajv compile at process start. */
+const compiled = validateSpec as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+
+function check(
+  value: unknown,
+): { ok: true; value: ModelRelease } | { ok: false; problems: SchemaProblem[] } {
+  if (compiled(value)) return { ok: true, value: value as ModelRelease };
+  return { ok: false, problems: toProblems(compiled.errors ?? []) };
+}
 
 /** Annotation keys a spec may not set: Aviary and KServe own them on the rendered object. */
 const RESERVED_ANNOTATION = /^(aviary\.dev\/|serving\.kserve\.io\/deploymentMode$)/;
@@ -17,8 +27,7 @@ export function validateModelRelease(
   doc: ParsedDocument,
   file: string,
 ): { release?: ModelRelease; diagnostics: Diagnostic[] } {
-  validator ??= createValidator<ModelRelease>(modelReleaseSchema);
-  const result = validator(doc.value);
+  const result = check(doc.value);
   const at = (
     path: (string | number)[],
   ): Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'> => ({

@@ -31,6 +31,14 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 
+# Serialize concurrent callers (parallel test workers): the second one waits,
+# then finds the binaries cached.
+mkdir -p "$cache"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cache/.peer-build.lock"
+  flock 9
+fi
+
 export CGO_ENABLED=0
 # -mod=readonly: never rewrite the committed go.mod/go.sum while building.
 export GOFLAGS="${GOFLAGS:-} -mod=readonly -buildvcs=false"
@@ -60,7 +68,7 @@ else
   # the compatibility-version logic see the real release.
   for pkgpath in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
     ld+=" -X $pkgpath.gitVersion=$ver -X $pkgpath.gitMajor=1 -X $pkgpath.gitMinor=$minor"
-    ld+=" -X $pkgpath.gitTreeState=clean -X $pkgpath.buildDate=1970-01-01T00:00:00Z"
+    ld+=" -X $pkgpath.gitTreeState=clean -X $pkgpath.gitCommit= -X $pkgpath.buildDate=1970-01-01T00:00:00Z"
   done
   go_build "$here/kube-apiserver" "$kube_bin" k8s.io/kubernetes/cmd/kube-apiserver "$ld"
   log "built kube-apiserver in $((SECONDS - start))s"
@@ -75,8 +83,10 @@ else
   log "built etcd in $((SECONDS - start))s"
 fi
 
-"$kube_bin" --version >&2
-"$etcd_bin" --version 2>&1 | head -1 >&2
+# (no `| head` here: with pipefail a SIGPIPE'd producer would fail the script)
+log "$("$kube_bin" --version)"
+etcd_version="$("$etcd_bin" --version)"
+log "${etcd_version%%$'\n'*}"
 
 echo "KUBE_APISERVER=$kube_bin"
 echo "ETCD=$etcd_bin"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2015  # `a && b || c` is intended: b always succeeds
 # Starts a throw-away, loopback-only control plane (etcd + kube-apiserver) for
 # the e2e tests, and waits until the apiserver's /readyz answers 200.
 #
@@ -40,7 +41,9 @@ ready_timeout="${AVIARY_PEER_READY_TIMEOUT:-120}"
 
 # ---------------------------------------------------------------- binaries
 if [[ -z "${KUBE_APISERVER:-}" || -z "${ETCD:-}" ]]; then
-  eval "$(bash "$here/build.sh" | grep -E '^(KUBE_APISERVER|ETCD)=')"
+  built="$(bash "$here/build.sh")" || die "build.sh failed"
+  KUBE_APISERVER="$(sed -n 's/^KUBE_APISERVER=//p' <<<"$built")"
+  ETCD="$(sed -n 's/^ETCD=//p' <<<"$built")"
 fi
 [[ -x "$KUBE_APISERVER" ]] || die "kube-apiserver not executable: $KUBE_APISERVER"
 [[ -x "$ETCD" ]] || die "etcd not executable: $ETCD"

@@ -4,7 +4,7 @@ import {
   type Decision,
   type EvaluationInput,
   type SignatureCheck,
-} from '@aviary/policies';
+} from '@aviary/policies/engine';
 import { digestOf, isvc, policies, policy } from '../../helpers/isvc.js';
 
 const PIN = policy(

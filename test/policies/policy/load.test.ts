@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mergePolicySets, parsePolicies } from '@aviary/policies';
+import { mergePolicySets, parsePolicies } from '@aviary/policies/engine';
 import { policy } from '../../helpers/isvc.js';
 
 const codes = (text: string) =>

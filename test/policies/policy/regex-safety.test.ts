@@ -1,5 +1,5 @@
 import t from 'tap';
-import { checkIdentityRegex } from '@aviary/policies';
+import { checkIdentityRegex } from '@aviary/policies/engine';
 
 t.test('anchored, linear patterns pass', async (t) => {
   for (const p of [

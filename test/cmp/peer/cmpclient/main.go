@@ -6,23 +6,25 @@
 //	cmpclient -socket PATH -repo-root DIR -app-path DIR [-env NAME=VALUE ...]
 //	          [-timeout 30s] [-exclude GLOB ...] check|match|parameters|generate
 //
-// Success output (ms = wall time of the RPC, stream open to response, as
-// seen by the client; for the streaming RPCs it includes building and
-// uploading the tarball, which is what the repo-server's deadline covers too):
+// Success output. ms is the wall time of the RPC as seen by the client,
+// from opening the call to the response (for the streaming RPCs this
+// includes building and uploading the tarball, as it does for the
+// repo-server's deadline); recvMs is the part after the last chunk was sent,
+// i.e. the server-side work (checksum, untar, running the commands):
 //
 //	check       {"isDiscoveryConfigured":bool,"provideGitCreds":bool,"ms":N}
-//	match       {"isSupported":bool,"isDiscoveryEnabled":bool,"ms":N}
-//	parameters  {"parameterAnnouncements":[...],"ms":N}
-//	generate    {"manifests":["..."],"sourceType":"","ms":N}
+//	match       {"isSupported":bool,"isDiscoveryEnabled":bool,"ms":N,"recvMs":N}
+//	parameters  {"parameterAnnouncements":[{name,title,tooltip,required,itemType,collectionType,string,array,map}...],"ms":N,"recvMs":N}
+//	generate    {"manifests":["<one JSON string per object>"...],"sourceType":"","ms":N,"recvMs":N}
 //
 // Failure output (exit status 1):
 //
-//	{"error":{"code":"DeadlineExceeded","message":"..."},"ms":N}
+//	{"error":{"code":"Unknown","message":"..."},"ms":N,"recvMs":N}
 //
-// code is the gRPC status code name (codes.Code.String()); an error raised
-// on the client side before any status was received (dial failure, tarball
-// error, "no files to send") is reported with the code of the context error
-// if there is one, else "Unknown", and "local":true inside "error".
+// code is the gRPC status code name (codes.Code.String()) and message the
+// status message. An error raised on the client side without any gRPC
+// status (dial failure, "no files to send") carries "local":true, with code
+// "Unknown", or "DeadlineExceeded"/"Canceled" when the context ended.
 // Usage errors exit with status 2 and print to stderr only.
 package main
 

@@ -1,6 +1,8 @@
+import { Ajv } from 'ajv';
+import * as standalone from 'ajv/dist/standalone/index.js';
 import { stringify } from 'yaml';
-import { modelReleaseSchema } from '../spec/schema.js';
-import { policySchema } from '../policy/schema.js';
+import { modelReleaseSchema } from '../../policies/src/spec/schema.js';
+import { policySchema } from '../../policies/src/policy/schema.js';
 
 /**
  * Published forms of the schemas, generated from the single sources: JSON Schema files for
@@ -93,4 +95,29 @@ export function policyCrd(): string {
     },
   };
   return `# Generated from policies/src/policy/schema.ts by \`npm run generate\`; do not edit.\n${stringify(crd, { lineWidth: 0 })}`;
+}
+
+/**
+ * The ModelRelease validator as standalone code, so `aviary generate` (a fresh process per Argo CD
+ * call) neither loads nor runs ajv's compiler. Same options as the runtime validator.
+ */
+export function modelReleaseValidatorSource(): string {
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    strictTuples: false,
+    allowUnionTypes: true,
+    code: { source: true, esm: true },
+  });
+  const standaloneCode = (standalone as unknown as { default: (a: Ajv, v: unknown) => string })
+    .default;
+  let code = standaloneCode(ajv, ajv.compile(modelReleaseSchema));
+  // ajv's ESM output still requires its string-length helper; give it an ESM-safe equivalent
+  // (code points, counting a surrogate pair once, as ajv's helper does).
+  code = code.replace(
+    /require\("ajv\/dist\/runtime\/ucs2length"\)\.default/g,
+    '((s) => [...s].length)',
+  );
+  if (code.includes('require(')) throw new Error('standalone validator still uses require()');
+  return `// Generated from policies/src/spec/schema.ts by \`npm run generate\`; do not edit.\n// @ts-nocheck\n/* eslint-disable */\n${code}\n`;
 }

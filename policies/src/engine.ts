@@ -1,0 +1,25 @@
+/** The policy engine entry: ModelReleasePolicy schema, loading, matching, rules and decisions. */
+export { createValidator } from './schema/validator.js';
+export type { Validation, Validator } from './schema/validator.js';
+export { policySchema } from './policy/schema.js';
+export type { ModelReleasePolicy, PolicyAuthority, LabelSelector } from './policy/schema.js';
+export { parsePolicies, mergePolicySets } from './policy/load.js';
+export type { LoadedPolicy } from './policy/load.js';
+export { readPolicyPath } from './policy/read.js';
+export { createEngine } from './policy/engine.js';
+export type { Engine, EngineOptions } from './policy/engine.js';
+export type { SignatureCheck } from './policy/rules/context.js';
+export { checkIdentityRegex } from './policy/regex-safety.js';
+export { selectorMatches, policyMatches } from './policy/match.js';
+export { collectUriFields } from './policy/uris.js';
+export type { UriField } from './policy/uris.js';
+export type {
+  PolicyMode,
+  Operation,
+  RuleName,
+  PolicyFinding,
+  VerifiedArtifact,
+  EvaluationInput,
+  Decision,
+} from './policy/types.js';
+export { formatFinding, denialMessage } from './policy/format.js';

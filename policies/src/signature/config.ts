@@ -1,0 +1,136 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import type { CertificateAuthority } from './certificate-mode.js';
+import { SignatureConfigError } from './errors.js';
+import { compileSubjectRegExp } from './identity.js';
+import type { KeyAuthority } from './key-mode.js';
+import type { KeylessAuthority, KeylessGroup } from './keyless.js';
+import { parseTrustedKey } from './keys.js';
+import { isObject } from './statement.js';
+import { keylessVerifier } from './trusted-root.js';
+import type { Authority, SignatureVerifierOptions } from './types.js';
+
+export const DEFAULT_TRUSTED_ROOT = 'public-good';
+export const DEFAULT_CACHE_SIZE = 1000;
+
+/** Everything `verify` needs, parsed and checked once when the verifier is built. */
+export interface CompiledConfig {
+  keys: KeyAuthority[];
+  keyless: KeylessGroup[];
+  certificates: CertificateAuthority[];
+  allowCompat: boolean;
+  cacheSize: number;
+  fingerprint: string;
+}
+
+function bad(message: string, cause?: unknown): never {
+  throw new SignatureConfigError(
+    'SIG_CONFIG_INVALID',
+    message,
+    cause === undefined ? {} : { cause },
+  );
+}
+
+// Policies are schema-checked before they get here, but the verifier is a trust boundary of its
+// own (the CLI and tests build it directly), so it re-checks every shape it relies on.
+export function compileConfig(opts: SignatureVerifierOptions): CompiledConfig {
+  if (!isObject(opts) || !Array.isArray(opts.authorities)) bad('authorities must be an array');
+  const cacheSize = opts.cacheSize ?? DEFAULT_CACHE_SIZE;
+  if (!Number.isSafeInteger(cacheSize) || cacheSize < 0)
+    bad('cacheSize must be a non-negative integer');
+  const roots = opts.trustedRoots ?? {};
+
+  const keys: KeyAuthority[] = [];
+  const keylessByRoot = new Map<string, KeylessAuthority[]>();
+  const certificates: CertificateAuthority[] = [];
+  const names = new Set<string>();
+  for (const a of opts.authorities as unknown[]) {
+    const name = isObject(a) ? a['name'] : undefined;
+    if (typeof name !== 'string' || name === '')
+      bad('every authority must be an object with a non-empty name');
+    if (names.has(name)) bad(`authority name "${name}" is used twice`);
+    names.add(name);
+    const fields = a as Record<string, unknown>;
+    const kinds = (['key', 'keyless', 'certificate'] as const).filter((k) => isObject(fields[k]));
+    if (kinds.length !== 1)
+      bad(`authority "${name}" must set exactly one of key, keyless, certificate (an object)`);
+    const authority = a as Authority;
+    if ('key' in authority) keys.push(compileKey(name, authority.key));
+    else if ('certificate' in authority)
+      certificates.push(compileCertificate(name, authority.certificate.roots));
+    else {
+      const { trustedRoot = DEFAULT_TRUSTED_ROOT } = authority.keyless;
+      if (typeof trustedRoot !== 'string' || !Object.hasOwn(roots, trustedRoot)) {
+        bad(`authority "${name}": trusted root "${String(trustedRoot)}" was not supplied`);
+      }
+      keylessByRoot.set(trustedRoot, [
+        ...(keylessByRoot.get(trustedRoot) ?? []),
+        compileKeyless(name, authority.keyless),
+      ]);
+    }
+  }
+
+  const keyless: KeylessGroup[] = [];
+  const rootDigests: Record<string, string> = {};
+  for (const [rootName, authorities] of keylessByRoot) {
+    try {
+      keyless.push({ verifier: keylessVerifier(roots[rootName]), authorities });
+    } catch (e) {
+      bad(`trusted root "${rootName}" is unusable: ${(e as Error).message}`, e);
+    }
+    rootDigests[rootName] = createHash('sha256')
+      .update(JSON.stringify(roots[rootName]))
+      .digest('hex');
+  }
+  const allowCompat = opts.allowCompatPredicate === true;
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ authorities: opts.authorities, rootDigests, allowCompat }))
+    .digest('hex');
+  return { keys, keyless, certificates, allowCompat, cacheSize, fingerprint };
+}
+
+function compileKey(name: string, key: Extract<Authority, { key: unknown }>['key']): KeyAuthority {
+  const { publicKey, hashAlgorithm } = key;
+  if (typeof publicKey !== 'string') bad(`authority "${name}": key.publicKey must be a PEM string`);
+  if (hashAlgorithm !== undefined && !['sha256', 'sha384', 'sha512'].includes(hashAlgorithm)) {
+    bad(`authority "${name}": key.hashAlgorithm must be sha256, sha384 or sha512`);
+  }
+  try {
+    return { name, key: parseTrustedKey(publicKey, hashAlgorithm) };
+  } catch (e) {
+    return bad(`authority "${name}": unusable public key: ${(e as Error).message}`, e);
+  }
+}
+
+function compileKeyless(
+  name: string,
+  keyless: Extract<Authority, { keyless: unknown }>['keyless'],
+): KeylessAuthority {
+  const { issuer, subject, subjectRegExp } = keyless;
+  if (typeof issuer !== 'string' || issuer === '')
+    bad(`authority "${name}": keyless.issuer is required`);
+  // Without a subject any identity of the issuer would pass (for GitHub: any repository's workflow).
+  if (typeof subject === 'string' && subject !== '' && subjectRegExp === undefined)
+    return { name, issuer, subject };
+  if (typeof subjectRegExp === 'string' && subject === undefined) {
+    return { name, issuer, subject: compileSubjectRegExp(subjectRegExp, name) };
+  }
+  return bad(
+    `authority "${name}": keyless needs exactly one of subject, subjectRegExp (non-empty strings)`,
+  );
+}
+
+function compileCertificate(name: string, pems: unknown): CertificateAuthority {
+  if (!Array.isArray(pems) || pems.length === 0)
+    bad(`authority "${name}": certificate.roots must list at least one CA`);
+  const roots = pems.map((pem: unknown, i) => {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(pem as string);
+    } catch (e) {
+      return bad(`authority "${name}": root ${i} is not a PEM certificate`, e);
+    }
+    if (!cert.ca) bad(`authority "${name}": root ${i} is not a CA certificate`);
+    return cert;
+  });
+  return { name, roots };
+}

@@ -1,0 +1,72 @@
+/**
+ * The public shape of signature verification. Authorities mirror `spec.signatures.authorities` of
+ * a ModelReleasePolicy; results carry a stable code per failure class so callers branch on it.
+ */
+
+export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
+
+export type Authority =
+  | {
+      name: string;
+      /** A public key (PEM SPKI). The hash defaults to the curve's: P-256 sha256, P-384 sha384, P-521 sha512. */
+      key: { publicKey: string; hashAlgorithm?: HashAlgorithm };
+    }
+  | {
+      name: string;
+      /**
+       * Sigstore keyless (Fulcio certificate + transparency log). Exactly one of `subject` (exact
+       * SAN) or `subjectRegExp` (anchored: must start with ^ and end with $). `issuer` is exact.
+       */
+      keyless: { issuer: string; subject?: string; subjectRegExp?: string; trustedRoot?: string };
+    }
+  | {
+      name: string;
+      /** A private PKI (model-signing "certificate" mode): PEM CA certificates the chain must reach. */
+      certificate: { roots: string[] };
+    };
+
+export interface SignatureVerifierOptions {
+  authorities: Authority[];
+  /** trusted_root.json objects by name; keyless authorities pick one (default `public-good`). */
+  trustedRoots?: Record<string, unknown>;
+  /** Also accept the model-signing v0.2 predicate `https://model_signing/Digests/v0.1`. */
+  allowCompatPredicate?: boolean;
+  /** Results kept in the LRU cache. Default 1000; 0 disables caching. */
+  cacheSize?: number;
+  /** Clock for certificate-mode validity checks. Default: the system clock. */
+  now?: () => Date;
+}
+
+export type SignatureFormat = 'model-signing' | 'dsse' | 'message-signature';
+
+export type SignatureCode =
+  | 'SIG_DIGEST_INVALID'
+  | 'SIG_BUNDLE_TOO_LARGE'
+  | 'SIG_BUNDLE_MALFORMED'
+  | 'SIG_BUNDLE_UNSUPPORTED'
+  | 'SIG_MULTIPLE_SIGNATURES'
+  | 'SIG_INVALID'
+  | 'SIG_CERT_EXPIRED'
+  | 'SIG_UNTRUSTED'
+  | 'SIG_STATEMENT_INVALID'
+  | 'SIG_DIGEST_MISMATCH'
+  | 'SIG_INTERNAL_ERROR';
+
+export type SignatureResult =
+  | {
+      ok: true;
+      authority: string;
+      /** Key hint (or key fingerprint), certificate SAN (keyless) or certificate subject (PKI). */
+      signer: string;
+      format: SignatureFormat;
+      /** OIDC issuer of a keyless signer. */
+      issuer?: string;
+    }
+  | { ok: false; code: SignatureCode; message: string };
+
+export interface SignatureVerifier {
+  /** Never throws: every problem, including a bug, comes back as `ok: false`. */
+  verify(bundle: unknown, digest: string): SignatureResult;
+  /** sha256 over the authority set and options; changes whenever the trust configuration does. */
+  readonly fingerprint: string;
+}
