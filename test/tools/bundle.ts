@@ -24,4 +24,18 @@ await build({
   chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
   legalComments: 'none',
+  // yaml's ESM build (published for browsers, but plain ECMAScript) lets esbuild drop the parts
+  // aviary never calls; its CommonJS build for Node cannot be tree-shaken.
+  plugins: [
+    {
+      name: 'yaml-esm',
+      setup(b) {
+        b.onResolve({ filter: /^yaml$/ }, () => ({
+          path: path.join(repo, 'node_modules/yaml/browser/index.js'),
+        }));
+      },
+    },
+  ],
+  minifySyntax: true,
+  minifyWhitespace: true,
 });
