@@ -1,5 +1,5 @@
 // Writes the published schemas and the policy CRD from their single sources. `npm run generate`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { editorSchema, modelReleaseValidatorSource, policyCrd } from './publish.js';
@@ -10,6 +10,8 @@ const outputs: [string, string][] = [
   ['policies/schemas/modelreleasepolicy.schema.json', editorSchema('modelreleasepolicy')],
   ['deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml', policyCrd()],
   ['policies/src/generated/modelrelease.validate.ts', modelReleaseValidatorSource()],
+  // kustomize only reads files under the kustomization, so the shipped root is copied there.
+  ['deploy/webhook/trust/public-good.json', readFileSync(path.join(repo, 'policies/trust/public-good.json'), 'utf8')],
 ];
 for (const [rel, text] of outputs) {
   mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
