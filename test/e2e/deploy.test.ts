@@ -93,14 +93,13 @@ t.test('deploy/ against a real apiserver', { timeout: 600_000 }, async (t) => {
   ).stdout;
   await dryRunAll(t, cluster, docs(webhook), 'deploy/webhook');
 
-  // The plugin overlay patches Argo CD's own repo-server: build it on top of the stock install.
+  // deploy/plugin is a kustomize Component over Argo CD's own install: build it the way
+  // deploy/plugin/install/ does, with the release's install.yaml from the module cache.
   const overlay = t.testdir({});
-  cpSync(path.join(REPO, 'deploy/plugin'), overlay, { recursive: true });
   cpSync(path.join(argocd, 'manifests/install.yaml'), path.join(overlay, 'argocd-install.yaml'));
-  const k = readFileSync(path.join(overlay, 'kustomization.yaml'), 'utf8');
   writeFileSync(
     path.join(overlay, 'kustomization.yaml'),
-    `${k}\nresources:\n  - argocd-install.yaml\n`,
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: argocd\nresources:\n  - argocd-install.yaml\ncomponents:\n  - ${path.relative(overlay, path.join(REPO, 'deploy/plugin'))}\n`,
   );
   const plugin = docs((await run(kustomize, ['build', overlay], { maxBuffer: 1 << 26 })).stdout);
   const repoServer = plugin.find(

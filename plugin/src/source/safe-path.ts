@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { lstat, open, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { SpecError } from '@aviary/policies';
@@ -54,7 +55,8 @@ export async function readBounded(
 ): Promise<string> {
   let handle;
   try {
-    handle = await open(file, 'r');
+    // O_NONBLOCK: opening a FIFO planted in a checkout must not hang; it is refused just below.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch {
     throw new SpecError('SPEC_READ_FAILED', `cannot read ${display}`);
   }
