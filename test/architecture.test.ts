@@ -20,7 +20,7 @@ const ALLOWED: Record<string, RegExp[]> = {
   policies: [/^yaml$/, /^ajv$/, /^ajv\/dist\/runtime\//, /^json-schema-to-ts$/, /^@sigstore\//],
   plugin: [/^@aviary\/policies(\/(engine|signature))?$/, /^yaml$/, /^json-schema-to-ts$/],
   webhook: [
-    /^@aviary\/policies$/,
+    /^@aviary\/policies(\/(engine|signature))?$/,
     /^fastify$/,
     /^@fastify\//,
     /^@kubernetes\/client-node$/,

@@ -23,6 +23,7 @@ t.test('enforce: a release inside policy renders', async (t) => {
   const root = repo(t);
   const r = await runCli(['generate'], path.join(root, 'churn-canary'), {
     ARGOCD_APP_SOURCE_PATH: 'churn-canary',
+    ARGOCD_APP_NAMESPACE: 'ml-prod',
     ARGOCD_APP_PARAMETERS: params('enforce'),
   });
   t.equal(r.code, 0, r.stderr);
@@ -35,6 +36,7 @@ t.test('enforce: a violation fails generate with the webhook wording and no outp
   writeFileSync(file, readFileSync(file, 'utf8').replace('traffic: 10', 'traffic: 15'));
   const r = await runCli(['generate'], path.join(root, 'churn-canary'), {
     ARGOCD_APP_SOURCE_PATH: 'churn-canary',
+    ARGOCD_APP_NAMESPACE: 'ml-prod',
     ARGOCD_APP_PARAMETERS: params('enforce'),
   });
   t.equal(r.code, 1);
@@ -47,6 +49,7 @@ t.test('enforce: a violation fails generate with the webhook wording and no outp
 
   const warn = await runCli(['generate'], path.join(root, 'churn-canary'), {
     ARGOCD_APP_SOURCE_PATH: 'churn-canary',
+    ARGOCD_APP_NAMESPACE: 'ml-prod',
     ARGOCD_APP_PARAMETERS: params('warn'),
   });
   t.equal(warn.code, 0, 'warn mode renders anyway');
@@ -57,7 +60,11 @@ t.test('enforce: a violation fails generate with the webhook wording and no outp
 t.test('pre-flight parameters are validated', async (t) => {
   const root = repo(t);
   const cwd = path.join(root, 'churn-canary');
-  const env = (p: string) => ({ ARGOCD_APP_SOURCE_PATH: 'churn-canary', ARGOCD_APP_PARAMETERS: p });
+  const env = (p: string) => ({
+    ARGOCD_APP_SOURCE_PATH: 'churn-canary',
+    ARGOCD_APP_NAMESPACE: 'ml-prod',
+    ARGOCD_APP_PARAMETERS: p,
+  });
   t.match(await runCli(['generate'], cwd, env(params('enforce', ''))), {
     code: 2,
     stdout: '',

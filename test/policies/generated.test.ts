@@ -24,7 +24,11 @@ t.test('published schemas and the CRD are generated from the current sources', a
     policyCrd(),
     'run `npm run generate`',
   );
-  t.equal(read('deploy/webhook/trust/public-good.json'), read('policies/trust/public-good.json'), 'run `npm run generate`');
+  t.equal(
+    read('deploy/webhook/trust/public-good.json'),
+    read('policies/trust/public-good.json'),
+    'run `npm run generate`',
+  );
   t.equal(
     read('policies/src/generated/modelrelease.validate.ts'),
     modelReleaseValidatorSource(),

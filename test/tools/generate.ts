@@ -11,7 +11,10 @@ const outputs: [string, string][] = [
   ['deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml', policyCrd()],
   ['policies/src/generated/modelrelease.validate.ts', modelReleaseValidatorSource()],
   // kustomize only reads files under the kustomization, so the shipped root is copied there.
-  ['deploy/webhook/trust/public-good.json', readFileSync(path.join(repo, 'policies/trust/public-good.json'), 'utf8')],
+  [
+    'deploy/webhook/trust/public-good.json',
+    readFileSync(path.join(repo, 'policies/trust/public-good.json'), 'utf8'),
+  ],
 ];
 for (const [rel, text] of outputs) {
   mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });

@@ -25,7 +25,7 @@ export async function resolveInside(
   const realRoot = await realpath(root);
   const target = path.resolve(fromDir, relative);
   const rel = path.relative(root, target);
-  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
     throw new SpecError('SPEC_PATH_ESCAPE', `"${relative}" points outside the repository`);
   }
   // Check every component, not just the last: a symlinked directory is as good an escape as a file.

@@ -1,4 +1,4 @@
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import { mergePolicySets, parsePolicies, type LoadedPolicy } from './load.js';
@@ -22,9 +22,13 @@ export async function readPolicyPath(
         .filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.'))
         .sort();
       files = [];
+      const realDir = await realpath(target);
       for (const n of names) {
         const abs = path.join(target, n);
-        if ((await lstat(abs)).isFile()) files.push({ abs, shown: path.join(display, n) });
+        // Follow symlinks (a mounted ConfigMap is made of them) only while they stay in the folder.
+        const real = await realpath(abs).catch(() => undefined);
+        if (real === undefined || !inside(realDir, real)) continue;
+        if ((await stat(real)).isFile()) files.push({ abs: real, shown: path.join(display, n) });
       }
     } else {
       files = [{ abs: target, shown: display }];
@@ -57,4 +61,9 @@ export async function readPolicyPath(
   }
   const merged = mergePolicySets(sets);
   return { policies: merged.policies, diagnostics: [...diagnostics, ...merged.diagnostics] };
+}
+
+function inside(dir: string, target: string): boolean {
+  const rel = path.relative(dir, target);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }

@@ -15,14 +15,21 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 
 /** Default: 10,000 nodes. Admission objects are bounded by the body limit; this bounds the walk too. */
 const MAX_NODES = 10_000;
+/** Default: 64 levels; deeper input is reported instead of walked (and can never overflow the stack). */
+const MAX_DEPTH = 64;
 
 export function collectUriFields(spec: unknown): UriField[] {
   const out: UriField[] = [];
   let budget = MAX_NODES;
-  const walk = (value: unknown, path: string): void => {
+  let tooDeep = false;
+  const walk = (value: unknown, path: string, depth = 0): void => {
     if (--budget < 0) return;
+    if (depth > MAX_DEPTH) {
+      tooDeep = true;
+      return;
+    }
     if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, `${path}[${i}]`));
+      value.forEach((v, i) => walk(v, `${path}[${i}]`, depth + 1));
       return;
     }
     if (!isObj(value)) return;
@@ -45,11 +52,12 @@ export function collectUriFields(spec: unknown): UriField[] {
           }
         });
       } else {
-        walk(v, p);
+        walk(v, p, depth + 1);
       }
     }
   };
   walk(spec, 'spec');
-  if (budget < 0) out.push({ path: 'spec', uri: undefined });
+  // An object too large or too deep to inspect completely cannot be shown to be pinned.
+  if (budget < 0 || tooDeep) out.push({ path: 'spec', uri: undefined });
   return out;
 }

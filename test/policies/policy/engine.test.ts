@@ -377,3 +377,16 @@ t.test('signatures', async (t) => {
     'the recorded stable must be signed too',
   );
 });
+
+t.test('an object too deep to inspect is never taken as pinned, and never crashes', async (t) => {
+  const object = isvc({ uri: 's3://ok/m/1/' });
+  let deep: Record<string, unknown> = {};
+  const root = deep;
+  for (let i = 0; i < 20_000; i++) {
+    const next: Record<string, unknown> = {};
+    deep['x'] = next;
+    deep = next;
+  }
+  (object['spec'] as Record<string, any>)['predictor'].model.extra = root;
+  t.same(codes(run(PIN, { object })), ['PIN_URI_INVALID@spec']);
+});

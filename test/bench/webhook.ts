@@ -1,0 +1,335 @@
+// npm run bench:webhook — aviary-webhook (policy-only: pinning + canary rules, no signatures)
+// against a bare fastify HTTPS route that answers a fixed AdmissionReview, on the same machine in
+// the same run: requests/s and client p50/p99 for both, their ratio, and the webhook's own
+// server-side p50/p99 (from its per-request log lines, and from its latency histogram).
+// Both servers run as child processes (the webhook is the built bin/, exactly as deployed); the
+// load generator is node's https Agent with keep-alive. Run after `npm run build`.
+// Prints figures; asserts nothing (timing lives here, not in tests).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
+const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 20_000);
+const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 2_000);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+/** Requests of the unloaded phase: one at a time, so latency is service time, not queueing. */
+const SEQUENTIAL = Number(process.env['BENCH_SEQUENTIAL'] ?? 2_000);
+
+/** The reference: fastify over HTTPS, same body limit, parses the body, returns a fixed answer. */
+async function baseline(certFile: string, keyFile: string): Promise<void> {
+  const { default: Fastify } = await import('fastify');
+  const app = Fastify({
+    https: { cert: readFileSync(certFile), key: readFileSync(keyFile) },
+    bodyLimit: 3 * 1024 * 1024,
+    keepAliveTimeout: 120_000,
+    logger: false,
+  });
+  const fixed = {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: { uid: 'fixed', allowed: true },
+  };
+  app.post('/validate', async () => fixed);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  process.stdout.write(`LISTENING ${(app.server.address() as { port: number }).port}\n`);
+  process.once('SIGTERM', () => void app.close());
+}
+
+interface Server {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  logFile?: string;
+}
+
+async function main(): Promise<void> {
+  const { generateSelfSigned, histogramQuantile } = await import('@aviary/webhook');
+  const { formatArtifacts, formatStable } = await import('@aviary/policies');
+  const work = mkdtempSync(path.join(tmpdir(), 'aviary-bench-webhook-'));
+  const servers: Server[] = [];
+  try {
+    const pair = generateSelfSigned({ hosts: ['127.0.0.1'] });
+    const cert = path.join(work, 'tls.crt');
+    const key = path.join(work, 'tls.key');
+    writeFileSync(cert, pair.cert);
+    writeFileSync(key, pair.key);
+    writeFileSync(
+      path.join(work, 'policy.yaml'),
+      `apiVersion: aviary.dev/v1alpha1
+kind: ModelReleasePolicy
+metadata: {name: production}
+spec:
+  mode: enforce
+  pinning:
+    allowedSchemes: [oci, hf, s3, gs]
+    allowedPrefixes: ["s3://models-prod/", "gs://models-prod/", "oci://registry.example.com/models/"]
+  canary: {maxTrafficPercent: 50, steps: [0, 5, 10, 20, 25, 50], maxIncrease: 25, requireCanary: true}
+`,
+    );
+
+    // An UPDATE moving a pinned canary from 5 % to 10 %, as Argo CD would send it: allowed,
+    // every rule evaluated (pinning on both URIs, canary steps and increase vs the old object).
+    const hex = (c: string) => c.repeat(64);
+    const stable = { uri: 's3://models-prod/fraud/1.2.0/', digest: `sha256:${hex('a')}` };
+    const candidate = { uri: 's3://models-prod/fraud/1.3.0/', digest: `sha256:${hex('b')}` };
+    const isvc = (traffic: number) => ({
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: {
+        name: 'fraud-detector',
+        namespace: 'ml-prod',
+        labels: { team: 'risk' },
+        annotations: {
+          'aviary.dev/artifacts': formatArtifacts([stable, candidate]),
+          'aviary.dev/stable': formatStable(stable),
+          'serving.kserve.io/deploymentMode': 'Knative',
+        },
+      },
+      spec: {
+        predictor: {
+          minReplicas: 1,
+          maxReplicas: 3,
+          canaryTrafficPercent: traffic,
+          model: {
+            modelFormat: { name: 'sklearn' },
+            protocolVersion: 'v2',
+            storageUri: candidate.uri,
+            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+          },
+        },
+      },
+    });
+    const template = JSON.stringify({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: '@UID@',
+        kind: { group: 'serving.kserve.io', version: 'v1beta1', kind: 'InferenceService' },
+        resource: { group: 'serving.kserve.io', version: 'v1beta1', resource: 'inferenceservices' },
+        requestKind: { group: 'serving.kserve.io', version: 'v1beta1', kind: 'InferenceService' },
+        name: 'fraud-detector',
+        namespace: 'ml-prod',
+        operation: 'UPDATE',
+        userInfo: {
+          username: 'system:serviceaccount:argocd:argocd-application-controller',
+          groups: ['system:serviceaccounts', 'system:authenticated'],
+        },
+        object: isvc(10),
+        oldObject: isvc(5),
+        dryRun: false,
+        options: { kind: 'UpdateOptions', apiVersion: 'meta.k8s.io/v1' },
+      },
+    });
+    const [head, tail] = template.split('@UID@') as [string, string];
+
+    const webhookLog = path.join(work, 'webhook.log');
+    const webhook = await startChild(
+      'aviary-webhook',
+      [
+        path.join(repo, 'webhook/bin/aviary-webhook.js'),
+        '--policies',
+        path.join(work, 'policy.yaml'),
+        '--cert',
+        cert,
+        '--key',
+        key,
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+      ],
+      webhookLog,
+    );
+    servers.push(webhook);
+    const base = await startChild('bare fastify', [
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--baseline',
+      cert,
+      key,
+    ]);
+    servers.push(base);
+
+    // Sanity: the webhook allows this review; the baseline answers.
+    const probe = await post(webhook.port, pair.cert, `${head}probe${tail}`, false);
+    const probed = JSON.parse(probe.body) as { response: { allowed: boolean } };
+    if (probe.status !== 200 || !probed.response.allowed)
+      throw new Error(`webhook did not allow the bench review: ${probe.body}`);
+
+    console.log(
+      `node ${process.version}, ${availableParallelism()} CPUs; ${CONCURRENCY} concurrent keep-alive HTTPS connections; ` +
+        `${REQUESTS} requests per run after ${WARMUP} warm-up (then ${SEQUENTIAL} one at a time); body ${(template.length / 1024).toFixed(1)} KiB (UPDATE, allowed)`,
+    );
+    const serverSide = async (tag: string, before: { le: number; count: number }[]) => {
+      const after = await histogram(webhook.port, pair.cert);
+      const delta = after.map((b, i) => ({ le: b.le, count: b.count - before[i]!.count }));
+      const logged = readFileSync(webhookLog, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`"uid":"${tag}-`))
+        .map((l) => (JSON.parse(l) as { latencyMs: number }).latencyMs);
+      return (
+        `  | server (its log lines, n=${logged.length}) p50 ${pct(logged, 50).toFixed(2)} ms p99 ${pct(logged, 99).toFixed(2)} ms` +
+        ` | its histogram p99 ~${(histogramQuantile(0.99, delta) * 1000).toFixed(2)} ms`
+      );
+    };
+    const phase = async (label: string, tag: string, count: number, concurrency: number) => {
+      const rps: Record<string, number> = {};
+      for (const server of [base, webhook]) {
+        await load(
+          server.port,
+          pair.cert,
+          (i) => `${head}warm-${tag}-${i}${tail}`,
+          WARMUP,
+          concurrency,
+        );
+        const before = server === webhook ? await histogram(webhook.port, pair.cert) : [];
+        const r = await load(
+          server.port,
+          pair.cert,
+          (i) => `${head}${tag}-${i}${tail}`,
+          count,
+          concurrency,
+        );
+        rps[server.name] = r.rps;
+        console.log(
+          `${label}  ${server.name.padEnd(14)} ${r.rps.toFixed(0).padStart(6)} req/s  client p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}` +
+            (server === webhook ? await serverSide(tag, before) : ''),
+        );
+      }
+      return rps;
+    };
+
+    const ratios: number[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const rps = await phase(
+        `round ${round} c=${CONCURRENCY}`,
+        `bench-${round}`,
+        REQUESTS,
+        CONCURRENCY,
+      );
+      ratios.push(rps['aviary-webhook']! / rps['bare fastify']!);
+    }
+    console.log(
+      `throughput ratio aviary-webhook / bare fastify per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${pct(ratios, 50).toFixed(2)}`,
+    );
+    await phase(`unloaded c=1`, 'seq', SEQUENTIAL, 1);
+    const rss = /^process_resident_memory_bytes (\d+)$/m.exec(
+      (await post(webhook.port, pair.cert, '', true, '/metrics')).body,
+    );
+    if (rss)
+      console.log(`aviary-webhook RSS after the run: ${(Number(rss[1]) / 1048576).toFixed(1)} MiB`);
+  } finally {
+    for (const s of servers) s.child.kill('SIGTERM');
+    for (const s of servers) if (s.child.exitCode === null) await once(s.child, 'exit');
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  async function histogram(port: number, ca: string) {
+    const text = (await post(port, ca, '', true, '/metrics')).body;
+    return [
+      ...text.matchAll(/^aviary_admission_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm),
+    ].map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) }));
+  }
+}
+
+async function startChild(name: string, args: string[], logFile?: string): Promise<Server> {
+  const out =
+    logFile ?? path.join(tmpdir(), `aviary-bench-${process.pid}-${name.replace(/\W/g, '')}.out`);
+  const fd = openSync(out, 'w');
+  const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', fd, 'inherit'] });
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const text = readFileSync(out, 'utf8');
+    const m = /Server listening at https:\/\/127\.0\.0\.1:(\d+)|LISTENING (\d+)/.exec(text);
+    if (m) {
+      if (!logFile) rmSync(out, { force: true });
+      return { name, child, port: Number(m[1] ?? m[2]), ...(logFile ? { logFile } : {}) };
+    }
+    if (child.exitCode !== null) throw new Error(`${name} exited: ${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not start`);
+}
+
+let agent: Agent | undefined;
+function post(
+  port: number,
+  ca: string,
+  body: string,
+  get = false,
+  urlPath = '/validate',
+  keepAlive?: Agent,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: get ? 'GET' : 'POST',
+        path: urlPath,
+        ca,
+        agent: keepAlive ?? false,
+        headers: get
+          ? {}
+          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(get ? undefined : body);
+  });
+}
+
+/** `count` requests over `concurrency` kept-alive connections; client-side latency per request. */
+async function load(
+  port: number,
+  ca: string,
+  body: (i: number) => string,
+  count: number,
+  concurrency = CONCURRENCY,
+) {
+  agent?.destroy();
+  agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca });
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t0 = process.hrtime.bigint();
+        try {
+          const r = await post(port, ca, body(i), false, '/validate', agent);
+          if (r.status !== 200) errors++;
+        } catch {
+          errors++;
+        }
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { rps: count / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
+}
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+if (process.argv[2] === '--baseline') await baseline(process.argv[3]!, process.argv[4]!);
+else await main();

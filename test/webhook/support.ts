@@ -1,0 +1,184 @@
+import { request as httpsRequest, type Agent } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { generateSelfSigned, type CertificatePair } from '@aviary/webhook';
+
+/** Shared helpers for the webhook tests: AdmissionReview bodies and an HTTPS client. */
+
+export const ISVC_KIND = {
+  group: 'serving.kserve.io',
+  version: 'v1beta1',
+  kind: 'InferenceService',
+};
+
+export interface ReviewOptions {
+  uid?: string;
+  operation?: string;
+  namespace?: string;
+  object?: unknown;
+  oldObject?: unknown;
+  kind?: { group: string; version: string; kind: string };
+  dryRun?: boolean;
+  subResource?: string;
+}
+
+export function reviewBody(o: ReviewOptions): Record<string, unknown> {
+  const operation = o.operation ?? (o.oldObject !== undefined ? 'UPDATE' : 'CREATE');
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: o.uid ?? 'uid-1',
+      kind: o.kind ?? ISVC_KIND,
+      resource: { group: 'serving.kserve.io', version: 'v1beta1', resource: 'inferenceservices' },
+      ...(o.subResource !== undefined ? { subResource: o.subResource } : {}),
+      operation,
+      namespace: o.namespace ?? 'ml-prod',
+      name: 'iris',
+      userInfo: { username: 'system:serviceaccount:argocd:argocd-application-controller' },
+      object: o.object ?? null,
+      oldObject: o.oldObject ?? null,
+      dryRun: o.dryRun ?? false,
+      options: null,
+    },
+  };
+}
+
+export interface HttpResult {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  json: any;
+  /** SHA-256 fingerprint of the certificate the server presented on this connection. */
+  peerFingerprint: string;
+}
+
+export interface SendOptions {
+  method?: string;
+  path?: string;
+  /** A value to JSON-encode, or raw text/bytes sent as is. */
+  body?: unknown;
+  raw?: string | Buffer;
+  headers?: Record<string, string>;
+  ca: string | string[];
+  agent?: Agent | false;
+}
+
+/** One HTTPS request to a server on 127.0.0.1; verifies the certificate against `ca`. */
+export function send(port: number, o: SendOptions): Promise<HttpResult> {
+  const payload =
+    o.raw !== undefined ? o.raw : o.body !== undefined ? JSON.stringify(o.body) : undefined;
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: o.method ?? (payload === undefined ? 'GET' : 'POST'),
+        path: o.path ?? '/validate',
+        ca: o.ca,
+        agent: o.agent ?? false,
+        headers: {
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...o.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const peer = (res.socket as TLSSocket).getPeerCertificate?.()?.fingerprint256 ?? '';
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            text,
+            json,
+            peerFingerprint: peer,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.end(payload);
+    else req.end();
+  });
+}
+
+let cached: CertificatePair | undefined;
+/** One self-signed pair for 127.0.0.1/localhost, shared by a test file. */
+export function testCert(): CertificatePair {
+  cached ??= generateSelfSigned({ hosts: ['localhost', '127.0.0.1'] });
+  return cached;
+}
+
+/** Collects the JSON log lines the webhook writes. */
+export function logSink(): { lines: Record<string, any>[]; stream: { write(s: string): void } } {
+  const lines: Record<string, any>[] = [];
+  return {
+    lines,
+    stream: {
+      write(s: string) {
+        for (const l of s.split('\n')) if (l.trim() !== '') lines.push(JSON.parse(l));
+      },
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns true (or fails the wait after `ms`). */
+export async function waitFor(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await sleep(25);
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}
+
+/** The policies every app test uses: one per mode, scoped by namespace. */
+export const POLICIES = {
+  'enforce.yaml': `apiVersion: aviary.dev/v1alpha1
+kind: ModelReleasePolicy
+metadata: {name: pin-prod}
+spec:
+  mode: enforce
+  match: {namespaces: [ml-prod]}
+  pinning:
+    allowedSchemes: [s3, oci]
+    allowedPrefixes: ["s3://models/", "oci://registry.example.com/"]
+  canary: {maxTrafficPercent: 25, steps: [0, 5, 10, 25], maxIncrease: 15, requireCanary: true}
+`,
+  'warn.yaml': `apiVersion: aviary.dev/v1alpha1
+kind: ModelReleasePolicy
+metadata: {name: pin-staging}
+spec:
+  mode: warn
+  match: {namespaces: [ml-staging]}
+  pinning: {allowedSchemes: [s3, oci], allowedPrefixes: ["s3://models/"]}
+  canary: {maxTrafficPercent: 25}
+`,
+  'audit.yaml': `apiVersion: aviary.dev/v1alpha1
+kind: ModelReleasePolicy
+metadata: {name: pin-audit}
+spec:
+  mode: audit
+  match: {namespaces: [ml-audit]}
+  pinning: {allowedSchemes: [s3, oci], allowedPrefixes: ["s3://models/"]}
+  canary: {maxTrafficPercent: 25}
+`,
+};
+
+/** Every `[CODE, policy NAME]` a denial message or finding list names, with its path. */
+export function findingsIn(lines: readonly string[]): string[] {
+  return lines
+    .map((l) => /^(\S+): .* \[([A-Z_]+), policy ([a-z0-9.-]+)\]$/.exec(l))
+    .map((m) => (m ? `${m[2]}@${m[1]} (${m[3]})` : 'UNPARSED'))
+    .sort();
+}

@@ -1,0 +1,283 @@
+import { STATUS_CODES } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
+import type { Decision, Engine } from '@aviary/policies/engine';
+import {
+  MAX_OBJECT_DEPTH,
+  decisionResponse,
+  isInferenceService,
+  nestsDeeperThan,
+  parseReview,
+  passthroughResponse,
+  refusalResponse,
+  review,
+  skippedResponse,
+  type AdmissionRequest,
+  type AdmissionResponse,
+} from './admission.js';
+import type { PolicySnapshot, WebhookDeps } from './state.js';
+
+/** An UPDATE carries object and oldObject; KServe objects with evidence can pass 1 MiB. */
+export const BODY_LIMIT = 3 * 1024 * 1024;
+
+/**
+ * Longer than the apiserver's idle-connection timeout (Go's http.Transport: 90 s), so the client
+ * always closes an idle connection first and never sends a review into one the server is closing.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 120_000;
+
+export type AppLogger = FastifyServerOptions['logger'];
+
+export interface AppOptions {
+  /** TLS material: the server is HTTPS-only in production; omitted for `inject`-only use. */
+  https?: { cert: string | Buffer; key: string | Buffer };
+  /** fastify/pino logger options; default: info level to stdout. */
+  logger?: AppLogger;
+  bodyLimit?: number;
+}
+
+export type WebhookApp = FastifyInstance<HttpsServer>;
+
+/** Result label of `aviary_admission_requests_total`. */
+type Result = 'allowed' | 'denied' | 'skipped' | 'invalid' | 'unavailable' | 'error';
+
+/** What one /validate call did, for its log line and metrics (never the object itself). */
+interface Outcome {
+  result: Result;
+  uid?: string;
+  operation?: string;
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  dryRun?: boolean;
+  policies?: string[];
+  violations?: string[];
+  warnings?: number;
+  verified?: string[];
+  error?: string;
+}
+
+/**
+ * The webhook's HTTP surface, built once per process (and per test); it never listens.
+ *
+ * - `POST /validate`: AdmissionReview v1 in, AdmissionReview v1 out, HTTP 200 for every decision.
+ *   Malformed reviews get HTTP 400 with a JSON error; bodies over 3 MiB get 413.
+ * - `GET /healthz`: the process serves. `GET /readyz`: 200 once a policy set and its trust
+ *   material are active, 503 before (or while shutting down).
+ * - `GET /metrics`: Prometheus text format.
+ */
+export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
+  const outcomes = new WeakMap<FastifyRequest, Outcome>();
+  const app = Fastify<HttpsServer>({
+    // null: plain HTTP, for tests that only use inject.
+    https: opts.https ? { cert: opts.https.cert, key: opts.https.key } : null,
+    logger: opts.logger ?? { level: 'info' },
+    // One line per review, written by the /validate onResponse hook; probes log nothing.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimit ?? BODY_LIMIT,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // The apiserver waits at most 30 s for a webhook; nothing legitimate takes longer to send.
+    requestTimeout: 30_000,
+    // During shutdown, requests on open connections are still answered (not 503ed): the
+    // apiserver may reuse a kept-alive connection until it learns the endpoint is gone.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+  app.server.headersTimeout = 10_000;
+
+  app.addHook('onRequest', async (_req, reply) => {
+    if (deps.draining()) void reply.header('connection', 'close');
+  });
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const status =
+      typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : 500;
+    if (status === 500) req.log.error({ err }, 'unhandled error');
+    return reply.code(status).send({
+      statusCode: status,
+      code: status === 500 ? 'INTERNAL_ERROR' : (err.code ?? 'BAD_REQUEST'),
+      error: STATUS_CODES[status],
+      message: status === 500 ? 'internal error' : err.message,
+    });
+  });
+
+  app.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const reason = deps.notReady();
+    if (reason !== undefined) return reply.code(503).send({ status: 'not ready', reason });
+    const snapshot = deps.policies();
+    return { status: 'ready', policies: snapshot?.names ?? [], revision: snapshot?.revision };
+  });
+
+  app.get('/metrics', async (_req, reply) =>
+    reply
+      .header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+      .send(deps.metrics.registry.render()),
+  );
+
+  app.post(
+    '/validate',
+    {
+      onResponse: async (req, reply) => {
+        const status = reply.statusCode;
+        const outcome = outcomes.get(req) ?? {
+          result: status >= 500 ? 'error' : 'invalid',
+          error: 'rejected before review',
+        };
+        deps.metrics.requests.inc({ result: outcome.result });
+        deps.metrics.duration.observe(reply.elapsedTime / 1000);
+        logOutcome(req.log, outcome, status, reply.elapsedTime);
+      },
+    },
+    async (req, reply) => {
+      const parsed = parseReview(req.body);
+      if (!parsed.ok) {
+        outcomes.set(req, { result: 'invalid', error: parsed.code });
+        return reply.code(400).send({
+          statusCode: 400,
+          code: parsed.code,
+          error: 'Bad Request',
+          message: parsed.message,
+        });
+      }
+      const r = parsed.request;
+      const outcome: Outcome = {
+        result: 'allowed',
+        uid: r.uid,
+        operation: r.operation,
+        kind: `${r.kind.group}/${r.kind.version}/${r.kind.kind}`,
+        dryRun: r.dryRun,
+        ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+        ...(r.name !== undefined ? { name: r.name } : {}),
+      };
+      outcomes.set(req, outcome);
+      const send = (response: AdmissionResponse) => reply.send(review(response));
+
+      if (r.operation !== 'CREATE' && r.operation !== 'UPDATE') {
+        outcome.result = 'skipped';
+        return send(passthroughResponse(r.uid));
+      }
+      if (!isInferenceService(r.kind) || (r.subResource !== undefined && r.subResource !== '')) {
+        outcome.result = 'skipped';
+        return send(skippedResponse(r.uid, r));
+      }
+      const snapshot = deps.policies();
+      if (snapshot === undefined) {
+        // Not a decision: the apiserver applies the webhook's failurePolicy.
+        outcome.result = 'unavailable';
+        return reply.code(503).send({
+          statusCode: 503,
+          code: 'NOT_READY',
+          error: 'Service Unavailable',
+          message: deps.notReady() ?? 'not ready',
+        });
+      }
+      if (nests(r.object) || (r.operation === 'UPDATE' && nests(r.oldObject))) {
+        outcome.result = 'denied';
+        outcome.error = 'OBJECT_TOO_DEEP';
+        return send(
+          refusalResponse(
+            r.uid,
+            400,
+            'BadRequest',
+            `denied by Aviary: the object nests deeper than ${MAX_OBJECT_DEPTH} levels and was not evaluated`,
+          ),
+        );
+      }
+      let decision: Decision;
+      try {
+        decision = evaluate(deps, snapshot.engine, r);
+      } catch (err) {
+        // Fail closed with an explicit answer rather than leaving it to the failurePolicy.
+        req.log.error({ err, uid: r.uid }, 'policy evaluation failed');
+        outcome.result = 'error';
+        return send(
+          refusalResponse(
+            r.uid,
+            500,
+            'InternalError',
+            'denied by Aviary: the policies could not be evaluated (internal error; see the webhook log)',
+          ),
+        );
+      }
+      outcome.result = decision.allowed ? 'allowed' : 'denied';
+      outcome.policies = decision.matched;
+      outcome.violations = decision.violations.map((f) => `${f.code}@${f.path}`);
+      outcome.warnings = decision.warnings.length;
+      if (decision.verified.length > 0)
+        outcome.verified = decision.verified.map((v) => `${v.digest} by ${v.authority}`);
+      recordDecision(deps, snapshot, decision);
+      return send(decisionResponse(r.uid, decision));
+    },
+  );
+
+  return app;
+}
+
+const nests = (v: unknown) => nestsDeeperThan(v, MAX_OBJECT_DEPTH);
+
+function evaluate(deps: WebhookDeps, engine: Engine, r: AdmissionRequest): Decision {
+  const namespace = r.namespace ?? '';
+  return engine.evaluate({
+    object: r.object,
+    ...(r.operation === 'UPDATE' ? { oldObject: r.oldObject } : {}),
+    operation: r.operation as 'CREATE' | 'UPDATE',
+    namespace,
+    namespaceLabels: deps.namespaceLabels(namespace),
+  });
+}
+
+const RULES = ['pinning', 'signatures', 'canary'] as const;
+
+function recordDecision(deps: WebhookDeps, snapshot: PolicySnapshot, decision: Decision): void {
+  const m = deps.metrics;
+  const all = [
+    ...decision.violations.map((f) => ({ f, as: 'deny' as const })),
+    ...decision.warnings.map((f) => ({ f, as: 'warn' as const })),
+    ...decision.audits.map((f) => ({ f, as: 'audit' as const })),
+  ];
+  for (const { f } of all)
+    m.findings.inc({ policy: f.policy, rule: f.rule, mode: f.mode, code: f.code });
+  const modes = new Map(
+    snapshot.engine.policies.map((p) => [p.name, p.policy.spec.mode ?? 'enforce'] as const),
+  );
+  for (const policy of decision.matched) {
+    const mode = modes.get(policy) ?? 'enforce';
+    for (const rule of RULES) {
+      const mine = all.filter((x) => x.f.policy === policy && x.f.rule === rule);
+      const outcome = mine.some((x) => x.as === 'deny')
+        ? 'deny'
+        : mine.some((x) => x.as === 'warn')
+          ? 'warn'
+          : mine.some((x) => x.as === 'audit')
+            ? 'audit'
+            : 'pass';
+      m.decisions.inc({ policy, rule, mode, decision: outcome });
+    }
+  }
+}
+
+function logOutcome(
+  log: FastifyBaseLogger,
+  outcome: Outcome,
+  statusCode: number,
+  elapsedMs: number,
+): void {
+  const line = { ...outcome, statusCode, latencyMs: Math.round(elapsedMs * 1000) / 1000 };
+  if (outcome.result === 'invalid' || outcome.result === 'unavailable')
+    log.warn(line, 'admission request rejected');
+  else if (outcome.result === 'error') log.error(line, 'admission');
+  else log.info(line, 'admission');
+}

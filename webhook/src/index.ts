@@ -1,0 +1,36 @@
+/** aviary-webhook: the validating admission webhook, as a library (the command is `server.ts`). */
+export { buildApp, BODY_LIMIT, KEEP_ALIVE_TIMEOUT_MS } from './app.js';
+export type { AppOptions, WebhookApp } from './app.js';
+export {
+  ADMISSION_API_VERSION,
+  AUDIT_KEYS,
+  MAX_OBJECT_DEPTH,
+  MAX_WARNING_CHARS,
+  decisionResponse,
+  nestsDeeperThan,
+  parseReview,
+  warningText,
+  warningsFor,
+} from './admission.js';
+export type { AdmissionRequest, AdmissionResponse, AdmissionReviewResponse } from './admission.js';
+export { loadPolicySnapshot } from './deps.js';
+export type { PolicySource } from './deps.js';
+export {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  createMetrics,
+  histogramQuantile,
+  DURATION_BUCKETS,
+} from './metrics.js';
+export type { WebhookMetrics } from './metrics.js';
+export { WebhookState } from './state.js';
+export type { PolicySnapshot, WebhookDeps } from './state.js';
+export { startServer, run, parseOptions, DEFAULT_PORT, USAGE } from './server.js';
+export type { RunningServer, ServerOptions, ServerIO, TlsSource } from './server.js';
+export { checkPair } from './tls/pair.js';
+export { generateSelfSigned } from './tls/self-signed.js';
+export { watchContent, fingerprintFiles, policyFiles } from './watch.js';
+export type { ContentWatcher, WatchOptions } from './watch.js';
+export type { CertificatePair } from './tls/self-signed.js';
