@@ -17,7 +17,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { parseAllDocuments } from 'yaml';
 import { EXAMPLES } from '../helpers/paths.js';
-import { strictCrdValidator } from './crd.js';
+import { strictCrdValidator } from '../helpers/crd.js';
 import {
   argoModuleDir,
   argoVersion,

@@ -85,3 +85,18 @@ export const EVIDENCE_PATHS = {
   artifacts: `metadata.annotations["${ARTIFACTS_ANNOTATION}"]`,
   stable: `metadata.annotations["${STABLE_ANNOTATION}"]`,
 } as const;
+
+/** The finding both pinning and signatures report when `aviary.dev/artifacts` cannot be read. */
+export function evidenceFindings(
+  view: ObjectView,
+): { code: string; path: string; message: string }[] {
+  return view.evidenceProblem
+    ? [
+        {
+          code: view.evidenceProblem.code,
+          path: EVIDENCE_PATHS.artifacts,
+          message: view.evidenceProblem.message,
+        },
+      ]
+    : [];
+}

@@ -1,5 +1,5 @@
 import { hfCommit, ociDigest, uriScheme } from '../../kserve/uri.js';
-import { EVIDENCE_PATHS } from '../object-view.js';
+import { EVIDENCE_PATHS, evidenceFindings } from '../object-view.js';
 import type { RuleContext, RuleFinding } from './context.js';
 
 /** Stores that list by prefix, where `…/m1` also downloads `…/m1-old/` (kserve/kserve#3776). */
@@ -13,15 +13,9 @@ const PREFIX_LISTING = new Set(['s3', 'gs']);
 export function pinningRule(ctx: RuleContext): RuleFinding[] {
   const pinning = ctx.policy.spec.pinning;
   if (pinning === undefined) return [];
-  const out: RuleFinding[] = [];
   const { view } = ctx;
-  if (view.evidenceProblem) {
-    out.push({
-      code: 'EVIDENCE_MALFORMED',
-      path: EVIDENCE_PATHS.artifacts,
-      message: view.evidenceProblem.message,
-    });
-  }
+  const out: RuleFinding[] = evidenceFindings(view);
+
   for (const field of view.uris) {
     const { uri, path } = field;
     if (uri === undefined) {

@@ -1,5 +1,5 @@
 import { ociDigest } from '../../kserve/uri.js';
-import { EVIDENCE_PATHS } from '../object-view.js';
+import { EVIDENCE_PATHS, evidenceFindings } from '../object-view.js';
 import type { RuleContext, RuleFinding } from './context.js';
 import { clip } from './pinning.js';
 
@@ -11,16 +11,9 @@ import { clip } from './pinning.js';
 export function signaturesRule(ctx: RuleContext): RuleFinding[] {
   const sig = ctx.policy.spec.signatures;
   if (sig?.required !== true) return [];
-  const out: RuleFinding[] = [];
   const { view } = ctx;
-  if (view.evidenceProblem) {
-    out.push({
-      code: 'EVIDENCE_MALFORMED',
-      path: EVIDENCE_PATHS.artifacts,
-      message: view.evidenceProblem.message,
-    });
-    return out;
-  }
+  const out: RuleFinding[] = evidenceFindings(view);
+  if (out.length > 0) return out;
   const targets = new Map<string, string>();
   for (const f of view.uris)
     if (f.uri !== undefined && !targets.has(f.uri)) targets.set(f.uri, f.path);
