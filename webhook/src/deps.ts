@@ -53,6 +53,31 @@ export async function loadPolicySnapshot(
     });
   }
 
+  const roots = await loadTrustedRoots(source);
+  diagnostics.push(...roots.diagnostics);
+  if (diagnostics.length > 0) return { diagnostics };
+  const trustedRoots = roots.trustedRoots;
+
+  const policies = merged.policies;
+  const built = buildPolicyVerifiers(policies, trustedRoots);
+  if (built.diagnostics.length > 0) return { diagnostics: built.diagnostics };
+  const engine = createEngine({ policies, verifierFor: (p) => built.verifiers.get(p.name) });
+  return {
+    snapshot: {
+      engine,
+      names: policies.map((p) => p.name),
+      revision,
+      loadedAt: new Date(),
+    },
+    diagnostics: [],
+  };
+}
+
+/** The bundled public-good root plus the configured `trustedRoots` files, parsed. */
+export async function loadTrustedRoots(
+  source: Pick<PolicySource, 'trustedRoots'>,
+): Promise<{ trustedRoots: Record<string, unknown>; diagnostics: Diagnostic[] }> {
+  const diagnostics: Diagnostic[] = [];
   const trustedRoots: Record<string, unknown> = {};
   try {
     trustedRoots['public-good'] = loadPublicGoodTrustedRoot();
@@ -73,21 +98,7 @@ export async function loadPolicySnapshot(
       });
     }
   }
-  if (diagnostics.length > 0) return { diagnostics };
-
-  const policies = merged.policies;
-  const built = buildPolicyVerifiers(policies, trustedRoots);
-  if (built.diagnostics.length > 0) return { diagnostics: built.diagnostics };
-  const engine = createEngine({ policies, verifierFor: (p) => built.verifiers.get(p.name) });
-  return {
-    snapshot: {
-      engine,
-      names: policies.map((p) => p.name),
-      revision,
-      loadedAt: new Date(),
-    },
-    diagnostics: [],
-  };
+  return { trustedRoots, diagnostics };
 }
 
 /** Names of policies whose match uses a namespaceSelector. */

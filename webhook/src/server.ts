@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type AppLogger, type WebhookApp } from './app.js';
+import { ClusterPolicySource, type ClusterOptions } from './cluster/source.js';
 import type { PolicySource } from './deps.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { watchPolicies } from './policy-reload.js';
@@ -16,7 +17,11 @@ export const DEFAULT_PORT = 8443;
 export type TlsSource =
   { cert: string; key: string } | { selfSigned: true; hosts?: readonly string[]; printCa?: string };
 
-export interface ServerOptions extends PolicySource {
+export interface ServerOptions extends Omit<PolicySource, 'policies'> {
+  /** Policy file or folder. Required unless `cluster` is set; with it, merged with the CRs. */
+  policies?: string;
+  /** Policies (ModelReleasePolicy CRs) and namespace labels from the API server. */
+  cluster?: ClusterOptions;
   tls: TlsSource;
   port?: number;
   host?: string;
@@ -37,6 +42,8 @@ export interface RunningServer {
   url: string;
   /** The serving certificate when self-signed (what a client must trust). */
   selfSignedCert?: string;
+  /** The cluster policy source, in cluster mode. */
+  cluster?: ClusterPolicySource;
   /** Graceful stop: not ready, optional delay, stop accepting, finish in-flight, close. */
   close(): Promise<void>;
 }
@@ -48,7 +55,22 @@ export interface RunningServer {
  */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const metrics = createMetrics();
-  const state = new WebhookState(metrics);
+  if (opts.policies === undefined && opts.cluster === undefined)
+    throw new Error('no policy source: give policies, cluster, or both');
+  const cluster =
+    opts.cluster === undefined
+      ? undefined
+      : new ClusterPolicySource({
+          ...opts.cluster,
+          ...(opts.policies !== undefined ? { policiesPath: opts.policies } : {}),
+          ...(opts.trustedRoots !== undefined ? { trustedRoots: opts.trustedRoots } : {}),
+          metrics,
+          intervalMs: opts.reloadIntervalMs ?? 2000,
+        });
+  const state = new WebhookState(
+    metrics,
+    cluster ? (ns: string) => cluster.namespaceLabels(ns) : undefined,
+  );
   const intervalMs = opts.reloadIntervalMs ?? 2000;
 
   let pair: CheckedPair;
@@ -75,9 +97,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const watchers: ContentWatcher[] = [];
   try {
-    const policies = watchPolicies({ source: opts, state, metrics, log: app.log, intervalMs });
-    watchers.push(policies);
-    await policies.check(); // the first load, before the port opens
+    if (cluster) {
+      // Files (if any) load first; the informers then list in the background and the webhook
+      // turns ready once both lists are in.
+      watchers.push({ check: () => Promise.resolve(), close: () => cluster.close() });
+      await cluster.start(state, app.log);
+    } else {
+      const source = { ...opts, policies: opts.policies! };
+      const policies = watchPolicies({ source, state, metrics, log: app.log, intervalMs });
+      watchers.push(policies);
+      await policies.check(); // the first load, before the port opens
+    }
 
     if (!('selfSigned' in opts.tls)) {
       watchers.push(
@@ -133,13 +163,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port: address.port,
     url: `https://${host}:${address.port}`,
     ...(selfSignedCert !== undefined ? { selfSignedCert } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
     close,
   };
 }
 
-export const USAGE = `usage: aviary-webhook --policies PATH (--cert FILE --key FILE | --self-signed) [options]
+export const USAGE = `usage: aviary-webhook [--policies PATH] [--policies-from-cluster [--kubeconfig FILE]]
+                      (--cert FILE --key FILE | --self-signed) [options]
+
+  At least one policy source: files, custom resources, or both.
 
   --policies PATH          ModelReleasePolicy file or folder of *.yaml (reloaded on change)
+  --policies-from-cluster  watch ModelReleasePolicy custom resources and Namespace labels through
+                           the API server (combinable with --policies: merged, file wins a name)
+  --kubeconfig FILE        with --policies-from-cluster: kubeconfig to use (default: in-cluster)
   --cert FILE --key FILE   serving certificate and key, PEM (reloaded on change)
   --self-signed            generate a throw-away self-signed certificate instead
   --san NAME               with --self-signed: a DNS name or IP for the certificate (repeatable;
@@ -205,6 +242,8 @@ export function parseOptions(argv: readonly string[]): ServerOptions {
       allowPositionals: false,
       options: {
         policies: { type: 'string' },
+        'policies-from-cluster': { type: 'boolean', default: false },
+        kubeconfig: { type: 'string' },
         cert: { type: 'string' },
         key: { type: 'string' },
         'self-signed': { type: 'boolean', default: false },
@@ -223,8 +262,12 @@ export function parseOptions(argv: readonly string[]): ServerOptions {
     throw new UsageError((err as Error).message);
   }
   if (values.help) throw new HelpRequested();
-  if (values.policies === undefined || values.policies === '')
-    throw new UsageError('--policies PATH is required');
+  const fromCluster = values['policies-from-cluster'];
+  if (values.policies === '') throw new UsageError('--policies PATH must not be empty');
+  if (values.policies === undefined && !fromCluster)
+    throw new UsageError('--policies-from-cluster or --policies PATH is required');
+  if (values.kubeconfig !== undefined && !fromCluster)
+    throw new UsageError('--kubeconfig only applies with --policies-from-cluster');
   const selfSigned = values['self-signed'];
   if (selfSigned && (values.cert !== undefined || values.key !== undefined))
     throw new UsageError('--self-signed and --cert/--key are mutually exclusive');
@@ -253,7 +296,12 @@ export function parseOptions(argv: readonly string[]): ServerOptions {
   if (!levels.includes(values['log-level']))
     throw new UsageError(`--log-level must be one of ${levels.join(', ')}`);
   return {
-    policies: values.policies,
+    ...(values.policies !== undefined ? { policies: values.policies } : {}),
+    ...(fromCluster
+      ? {
+          cluster: values.kubeconfig !== undefined ? { kubeconfigFile: values.kubeconfig } : {},
+        }
+      : {}),
     trustedRoots,
     tls: selfSigned
       ? {

@@ -1,0 +1,388 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import t from 'tap';
+import { parseAllDocuments } from 'yaml';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { startServer, type RunningServer } from '../../webhook/src/server.js';
+import { runCli } from '../helpers/cli.js';
+import { EXAMPLES, REPO, SHARED } from '../helpers/paths.js';
+import { apply, request, startCluster, waitEstablished, type Cluster } from './cluster.js';
+
+/**
+ * The webhook in cluster mode against a real kube-apiserver (v1.37): policies are
+ * ModelReleasePolicy custom resources, the apiserver calls the webhook through a real
+ * ValidatingWebhookConfiguration, and every verdict is read from the apiserver's answer.
+ */
+const CASES = path.join(REPO, 'policies/catalog/tests/cases');
+const ISVC = '/apis/serving.kserve.io/v1beta1/namespaces';
+const POLICIES = '/apis/aviary.dev/v1alpha1/modelreleasepolicies';
+
+function docs(text: string): any[] {
+  return parseAllDocuments(text)
+    .map((d) => d.toJS({ maxAliasCount: -1 }) as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => o !== null && typeof o === 'object' && 'kind' in o);
+}
+const yamlFile = (file: string): any[] => docs(readFileSync(file, 'utf8'));
+const caseObject = (name: string): any => yamlFile(path.join(CASES, `${name}.yaml`))[0];
+async function rendered(dir: string): Promise<any> {
+  const r = await runCli(['render', dir], REPO);
+  if (r.code !== 0) throw new Error(`render ${dir}: ${r.stderr}`);
+  return docs(r.stdout).find((o) => o.kind === 'InferenceService');
+}
+function named(obj: any, name: string, namespace: string): any {
+  const copy = structuredClone(obj);
+  copy.metadata = { ...copy.metadata, name, namespace };
+  delete copy.metadata.resourceVersion;
+  return copy;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test(
+  'admission through a real apiserver, policies from the cluster',
+  { timeout: 600_000 },
+  async (t) => {
+    const started = Date.now();
+    const c: Cluster = await startCluster();
+    t.teardown(() => c.stop());
+    for (const file of [
+      path.join(SHARED, 'crds/serving.kserve.io_inferenceservices.yaml'),
+      path.join(REPO, 'deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml'),
+    ]) {
+      for (const crd of yamlFile(file)) {
+        await apply(c, crd);
+        await waitEstablished(c, crd.metadata.name);
+      }
+    }
+    for (const ns of ['ml-prod', 'ml-canary', 'ml-dyn', 'aviary-system'])
+      await apply(c, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    await apply(c, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'ml-sel', labels: { 'aviary-e2e': 'selected' } },
+    });
+
+    // The catalog as custom resources, plus production's rules scoped to ml-canary (no signatures).
+    const catalog = ['production', 'production-signatures', 'staging'].map(
+      (n) => yamlFile(path.join(REPO, `policies/catalog/${n}.yaml`))[0],
+    );
+    for (const p of catalog) await apply(c, p);
+    const production = catalog[0];
+    const canaryPolicy = structuredClone(production);
+    canaryPolicy.metadata = { name: 'e2e-canary' };
+    canaryPolicy.spec.match = { namespaces: ['ml-canary'] };
+    await apply(c, canaryPolicy);
+
+    // The webhook, in-process, serving the cluster's webhook certificate on loopback.
+    const dir = mkdtempSync(path.join(tmpdir(), 'aviary-admission-'));
+    writeFileSync(path.join(dir, 'tls.crt'), c.webhookCert);
+    writeFileSync(path.join(dir, 'tls.key'), c.webhookKey);
+    const kubeconfigFile = path.join(dir, 'kubeconfig');
+    writeFileSync(kubeconfigFile, c.kubeconfig.exportConfig());
+    const serve = (port: number) =>
+      startServer({
+        cluster: { kubeconfigFile, backoffMs: { initial: 200, max: 2000 } },
+        tls: { cert: path.join(dir, 'tls.crt'), key: path.join(dir, 'tls.key') },
+        port,
+        host: '127.0.0.1',
+        logger: { level: process.env['AVIARY_E2E_LOG'] ?? 'silent' },
+      });
+    let server: RunningServer | undefined = await serve(0);
+    t.teardown(() => server?.close());
+    const port = server.port;
+    await server.cluster!.waitSynced();
+    t.same(
+      server.state.snapshot?.names,
+      ['e2e-canary', 'production', 'production-signatures', 'staging'],
+      'the CRs are the policy set',
+    );
+
+    await apply(c, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingWebhookConfiguration',
+      metadata: { name: 'aviary-e2e' },
+      webhooks: [
+        {
+          name: 'inferenceservices.aviary.dev',
+          admissionReviewVersions: ['v1'],
+          sideEffects: 'None',
+          matchPolicy: 'Equivalent',
+          failurePolicy: 'Fail',
+          timeoutSeconds: 5,
+          rules: [
+            {
+              apiGroups: ['serving.kserve.io'],
+              apiVersions: ['*'],
+              resources: ['inferenceservices'],
+              operations: ['CREATE', 'UPDATE'],
+              scope: 'Namespaced',
+            },
+          ],
+          namespaceSelector: {
+            matchExpressions: [
+              {
+                key: 'kubernetes.io/metadata.name',
+                operator: 'NotIn',
+                values: ['kube-system', 'aviary-system'],
+              },
+            ],
+          },
+          clientConfig: {
+            url: `https://127.0.0.1:${port}/validate`,
+            caBundle: Buffer.from(c.caPem).toString('base64'),
+          },
+        },
+      ],
+    } as KubernetesObject);
+
+    const create = (obj: any, dryRun = false) =>
+      request(
+        c,
+        'POST',
+        `${ISVC}/${obj.metadata.namespace}/inferenceservices${dryRun ? '?dryRun=All' : ''}`,
+        obj,
+      );
+    const update = async (obj: any, dryRun = false) => {
+      const p = `${ISVC}/${obj.metadata.namespace}/inferenceservices/${obj.metadata.name}`;
+      const current = await request(c, 'GET', p);
+      const body = structuredClone(obj);
+      body.metadata.resourceVersion = current.body.metadata.resourceVersion;
+      return request(c, 'PUT', `${p}${dryRun ? '?dryRun=All' : ''}`, body);
+    };
+    /** Polls `attempt` until `ok` holds (bounded); returns the last answer. */
+    const until = async <T>(attempt: () => Promise<T>, ok: (r: T) => boolean, ms = 20_000) => {
+      const deadline = Date.now() + ms;
+      let r = await attempt();
+      while (!ok(r) && Date.now() < deadline) {
+        await sleep(250);
+        r = await attempt();
+      }
+      return r;
+    };
+    const msg = (r: { body: any }) => String(r.body?.message ?? JSON.stringify(r.body));
+
+    const unpinned = named(caseObject('oci-tag'), 'fraud-unpinned', 'ml-prod');
+    // Webhook configuration changes take a few seconds to reach the admission chain.
+    const first = await until(
+      () => create(unpinned, true),
+      (r) => /PIN_OCI_UNPINNED/.test(msg(r)),
+      30_000,
+    );
+    t.match(
+      msg(first),
+      /admission webhook "inferenceservices.aviary.dev" denied the request: denied by Aviary/,
+      'the webhook is in the admission chain',
+    );
+
+    await t.test('CREATE verdicts, stored and dryRun=All', async (t) => {
+      const signed = named(
+        await rendered(path.join(EXAMPLES, 'fraud-detector')),
+        'fraud-detector',
+        'ml-prod',
+      );
+      const unsigned = named(
+        await rendered(path.join(CASES, 'signed/unsigned')),
+        'fraud-unsigned',
+        'ml-prod',
+      );
+      const tampered = named(
+        await rendered(path.join(CASES, 'signed/tampered')),
+        'fraud-tampered',
+        'ml-prod',
+      );
+      const above = named(caseObject('canary-v2-60'), 'fraud-above', 'ml-prod');
+      for (const dryRun of [true, false]) {
+        const label = dryRun ? ' (dryRun=All)' : '';
+        const ok = await create(signed, dryRun);
+        t.equal(ok.status, 201, `a pinned, signed InferenceService is created${label}`, {
+          body: ok.body,
+        });
+        for (const [obj, code, what] of [
+          [unpinned, 'PIN_OCI_UNPINNED', 'unpinned'],
+          [unsigned, 'SIG_MISSING', 'unsigned'],
+          [tampered, 'SIG_', 'tampered signature'],
+          [above, 'CANARY_ABOVE_MAX', 'canary above the policy'],
+        ] as const) {
+          const r = await create(obj, dryRun);
+          t.equal(r.status, 403, `${what}: refused${label}`);
+          t.ok(msg(r).includes(code), `${what}: the client sees ${code}${label}`, {
+            message: msg(r),
+          });
+        }
+      }
+    });
+
+    await t.test('UPDATE: a permitted canary step passes, a jump is refused', async (t) => {
+      const stable = named(caseObject('stable-v1'), 'fraud', 'ml-canary');
+      t.equal((await create(stable)).status, 201, 'stable v1 created');
+      const step = named(caseObject('canary-v2-10'), 'fraud', 'ml-canary');
+      t.equal((await update(step, true)).status, 200, 'stable → 10% canary allowed (dryRun=All)');
+      t.equal((await update(step)).status, 200, 'stable → 10% canary allowed');
+      const jump = named(caseObject('canary-v2-50'), 'fraud', 'ml-canary');
+      for (const dryRun of [true, false]) {
+        const r = await update(jump, dryRun);
+        t.equal(r.status, 403, `10% → 50% refused${dryRun ? ' (dryRun=All)' : ''}`);
+        t.match(msg(r), /CANARY_INCREASE_TOO_LARGE/);
+      }
+      const next = named(caseObject('canary-v2-25'), 'fraud', 'ml-canary');
+      t.equal((await update(next)).status, 200, '10% → 25% allowed');
+    });
+
+    await t.test(
+      'a policy CR created, changed and deleted changes decisions within seconds',
+      async (t) => {
+        const obj = named(caseObject('oci-tag'), 'dyn', 'ml-dyn');
+        t.equal((await create(obj, true)).status, 201, 'no policy matches ml-dyn: allowed');
+        const dyn = structuredClone(production);
+        dyn.metadata = { name: 'e2e-dyn' };
+        dyn.spec.match = { namespaces: ['ml-dyn'] };
+        await apply(c, dyn);
+        let at = Date.now();
+        let r = await until(
+          () => create(obj, true),
+          (r) => r.status === 403,
+        );
+        t.match(
+          msg(r),
+          /\[PIN_OCI_UNPINNED, policy e2e-dyn\]/,
+          `created: refused after ${Date.now() - at} ms`,
+        );
+        dyn.spec.mode = 'warn';
+        await apply(c, dyn);
+        at = Date.now();
+        r = await until(
+          () => create(obj, true),
+          (r) => r.status === 201,
+        );
+        t.equal(r.status, 201, `changed to warn: allowed after ${Date.now() - at} ms`);
+        dyn.spec.mode = 'enforce';
+        await apply(c, dyn);
+        r = await until(
+          () => create(obj, true),
+          (r) => r.status === 403,
+        );
+        t.equal(r.status, 403, 'back to enforce: refused');
+        at = Date.now();
+        t.equal((await request(c, 'DELETE', `${POLICIES}/e2e-dyn`)).status, 200);
+        r = await until(
+          () => create(obj, true),
+          (r) => r.status === 201,
+        );
+        t.equal(r.status, 201, `deleted: allowed after ${Date.now() - at} ms`);
+      },
+    );
+
+    await t.test('namespaceSelector uses the namespace labels from the informer', async (t) => {
+      const sel = structuredClone(production);
+      sel.metadata = { name: 'e2e-selector' };
+      sel.spec.match = { namespaceSelector: { matchLabels: { 'aviary-e2e': 'selected' } } };
+      await apply(c, sel);
+      const inSel = named(caseObject('oci-tag'), 'sel', 'ml-sel');
+      const r = await until(
+        () => create(inSel, true),
+        (r) => r.status === 403,
+      );
+      t.match(msg(r), /policy e2e-selector/, 'a labelled namespace is selected');
+      const other = named(caseObject('oci-tag'), 'sel', 'ml-dyn');
+      t.equal((await create(other, true)).status, 201, 'an unlabelled namespace is not');
+      await request(c, 'DELETE', `${POLICIES}/e2e-selector`);
+    });
+
+    await t.test('invalid policy CRs', async (t) => {
+      const bad = {
+        apiVersion: 'aviary.dev/v1alpha1',
+        kind: 'ModelReleasePolicy',
+        metadata: { name: 'bad-mode' },
+        spec: { mode: 'block' },
+      };
+      const refused = await apply(c, bad as KubernetesObject).then(
+        () => undefined,
+        (e: { status: number }) => e,
+      );
+      t.equal(refused?.status, 422, 'an unknown mode is refused by the CRD schema');
+
+      const strict = structuredClone(catalog[1]);
+      strict.metadata = { name: 'e2e-unanchored' };
+      strict.spec.signatures.authorities = [
+        {
+          name: 'ci',
+          keyless: {
+            issuer: 'https://token.actions.githubusercontent.com',
+            subjectRegExp: 'https://github\\.com/acme/.*',
+          },
+        },
+      ];
+      await apply(c, strict);
+      const deadline = Date.now() + 10_000;
+      while (!server!.cluster!.rejections()['e2e-unanchored'] && Date.now() < deadline)
+        await sleep(100);
+      t.match(
+        server!.cluster!.rejections()['e2e-unanchored'],
+        [/POLICY_REGEX_UNANCHORED/],
+        'the CRD accepts it; the webhook rejects it',
+      );
+      t.match(
+        server!.metrics.registry.render(),
+        /aviary_cluster_policy_rejected\{policy="e2e-unanchored"\} 1/,
+        'reported as a metric',
+      );
+      t.notOk(server!.state.snapshot!.names.includes('e2e-unanchored'), 'skipped');
+      t.ok(
+        server!.state.snapshot!.names.includes('production-signatures'),
+        'the other policies stay',
+      );
+      const r = await create(unpinned, true);
+      t.equal(r.status, 403, 'enforcement continues');
+
+      // An update that breaks a good policy keeps its previous version.
+      const broken = structuredClone(catalog[1]);
+      broken.spec.signatures.authorities[0].key.publicKey =
+        '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n';
+      await apply(c, broken);
+      const until2 = Date.now() + 10_000;
+      while (!server!.cluster!.rejections()['production-signatures'] && Date.now() < until2)
+        await sleep(100);
+      t.ok(server!.cluster!.rejections()['production-signatures'], 'a broken update is rejected');
+      const unsigned = named(
+        await rendered(path.join(CASES, 'signed/unsigned')),
+        'fraud-unsigned',
+        'ml-prod',
+      );
+      t.match(
+        msg(await create(unsigned, true)),
+        /SIG_MISSING/,
+        'its previous good version still enforces',
+      );
+      await apply(c, catalog[1]);
+      await request(c, 'DELETE', `${POLICIES}/e2e-unanchored`);
+    });
+
+    await t.test(
+      'webhook down: failurePolicy Fail; excluded namespace unaffected; restart resumes',
+      async (t) => {
+        await server!.close();
+        server = undefined;
+        const signed = named(
+          await rendered(path.join(EXAMPLES, 'fraud-detector')),
+          'down',
+          'ml-prod',
+        );
+        const r = await create(signed, true);
+        t.equal(r.status, 500, 'refused while the webhook is down');
+        t.match(msg(r), /failed calling webhook/);
+        const excluded = named(caseObject('oci-tag'), 'excluded', 'aviary-system');
+        t.equal((await create(excluded)).status, 201, 'an excluded namespace still works');
+
+        server = await serve(port);
+        await server.cluster!.waitSynced();
+        const back = await until(
+          () => create(signed, true),
+          (r) => r.status === 201,
+        );
+        t.equal(back.status, 201, 'admission resumes after a restart');
+        t.match(msg(await create(unpinned, true)), /PIN_OCI_UNPINNED/, 'and enforces again');
+      },
+    );
+    t.comment(`suite time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  },
+);

@@ -1,0 +1,302 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import t from 'tap';
+import * as k8s from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import { ClusterPolicySource } from '../../webhook/src/cluster/source.js';
+import { policyFromObject } from '../../webhook/src/cluster/policy-object.js';
+import { createMetrics } from '../../webhook/src/metrics.js';
+import { parseOptions } from '../../webhook/src/server.js';
+import { WebhookState } from '../../webhook/src/state.js';
+
+const policy = (
+  name: string,
+  rv: string,
+  spec: unknown = { match: { namespaces: ['a'] }, pinning: { allowedSchemes: ['s3'] } },
+) => ({
+  apiVersion: 'aviary.dev/v1alpha1',
+  kind: 'ModelReleasePolicy',
+  metadata: { name, uid: `uid-${name}`, resourceVersion: rv, managedFields: [{ manager: 'x' }] },
+  spec,
+});
+
+function logger() {
+  const lines: { level: string; msg: string }[] = [];
+  const at = (level: string) => (a: unknown, b?: string) =>
+    lines.push({ level, msg: typeof a === 'string' ? a : (b ?? '') });
+  const log = {
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    debug: at('debug'),
+    trace: at('trace'),
+    fatal: at('fatal'),
+    child: () => log,
+    level: 'info',
+  };
+  return { log: log as unknown as FastifyBaseLogger, lines };
+}
+
+/** A fake apiserver: scripted lists, watches that expire (410) or hang, and an outage switch. */
+function fakeApiserver() {
+  const s = {
+    down: false,
+    lists: 0,
+    first: undefined as unknown[] | undefined,
+    watches: 0,
+    policies: [policy('alpha', '10')] as unknown[],
+    rv: '10',
+    expireNextWatch: true,
+    open: new Set<http.ServerResponse>(),
+  };
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url!, 'http://x');
+    if (s.down) {
+      res.writeHead(503).end('{}');
+      return;
+    }
+    const watch = url.searchParams.get('watch') === 'true';
+    res.setHeader('content-type', 'application/json');
+    if (url.pathname === '/api/v1/namespaces') {
+      if (!watch) {
+        res.end(
+          JSON.stringify({
+            kind: 'NamespaceList',
+            apiVersion: 'v1',
+            metadata: { resourceVersion: '1' },
+            items: [{ metadata: { name: 'a', labels: { env: 'prod' }, resourceVersion: '1' } }],
+          }),
+        );
+      } else {
+        res.writeHead(200);
+        s.open.add(res);
+      }
+      return;
+    }
+    if (!watch) {
+      s.lists++;
+      res.end(
+        JSON.stringify({
+          apiVersion: 'aviary.dev/v1alpha1',
+          kind: 'ModelReleasePolicyList',
+          metadata: { resourceVersion: s.rv },
+          items: s.lists === 1 && s.first ? s.first : s.policies,
+        }),
+      );
+      return;
+    }
+    s.watches++;
+    res.writeHead(200);
+    if (s.expireNextWatch) {
+      s.expireNextWatch = false;
+      res.end(
+        JSON.stringify({
+          type: 'ERROR',
+          object: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            reason: 'Expired',
+            code: 410,
+            message: 'too old resource version',
+          },
+        }) + '\n',
+      );
+      return;
+    }
+    s.open.add(res);
+  });
+  return { s, server };
+}
+
+const until = async (ok: () => boolean, ms = 5000) => {
+  const deadline = Date.now() + ms;
+  while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  return ok();
+};
+
+t.test('policyFromObject validates a CR like a file and drops server metadata', async (t) => {
+  t.equal(policyFromObject(policy('ok', '1')).policy?.name, 'ok');
+  const bad = policyFromObject(policy('bad', '1', { mode: 'block' }));
+  t.equal(bad.policy, undefined);
+  t.match(bad.diagnostics, [{ code: 'POLICY_SCHEMA', file: 'ModelReleasePolicy/bad' }]);
+  const regex = policyFromObject(
+    policy('rx', '1', {
+      signatures: {
+        required: true,
+        authorities: [{ name: 'ci', keyless: { issuer: 'https://i', subjectRegExp: 'a.*' } }],
+      },
+    }),
+  );
+  t.match(regex.diagnostics, [{ code: 'POLICY_REGEX_UNANCHORED', path: /subjectRegExp/ }]);
+});
+
+t.test('informers: first list → ready, 410 → relist, outage → keep the set, retry', async (t) => {
+  const { s, server } = fakeApiserver();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const r of s.open) r.destroy();
+    server.closeAllConnections();
+    server.close();
+  });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'c',
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        skipTLSVerify: true,
+      },
+    ],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  const metrics = createMetrics();
+  const source = new ClusterPolicySource({
+    kubeConfig: kc,
+    metrics,
+    backoffMs: { initial: 20, max: 100 },
+    debounceMs: 5,
+  });
+  const state = new WebhookState(metrics, (ns) => source.namespaceLabels(ns));
+  const { log, lines } = logger();
+  t.equal(state.notReady() !== undefined, true, 'not ready before the first list');
+  // The first watch expires at once (410): the informer must relist; the second list differs.
+  // The first list returns alpha at rv 10, its watch expires (410 Gone), the relist returns beta.
+  s.first = [policy('alpha', '10')];
+  s.policies = [policy('beta', '20')];
+  await source.start(state, log);
+  s.rv = '20';
+  t.ok(
+    await until(() => s.lists >= 2 && state.snapshot?.names.join() === 'beta'),
+    'relisted after 410 Gone',
+  );
+  await source.waitSynced();
+  t.equal(state.notReady(), undefined, 'ready');
+  t.same(state.namespaceLabels('a'), { env: 'prod' }, 'namespace labels from the informer');
+  t.equal(
+    state.namespaceLabels('unknown'),
+    undefined,
+    'unknown namespace: undefined (selectors match)',
+  );
+
+  // Outage: watches cut, everything 503. The set stays; errors are counted; retries continue.
+  s.down = true;
+  for (const r of s.open) r.destroy();
+  s.open.clear();
+  t.ok(
+    await until(() =>
+      metrics.registry
+        .render()
+        .includes('aviary_cluster_informer_errors_total{resource="modelreleasepolicies"}'),
+    ),
+    'errors counted',
+  );
+  const errorsBefore = lines.filter((l) => l.msg.startsWith('informer failed')).length;
+  t.ok(
+    await until(
+      () => lines.filter((l) => l.msg.startsWith('informer failed')).length > errorsBefore + 1,
+    ),
+    'retried with back-off',
+  );
+  t.equal(state.snapshot?.names.join(), 'beta', 'the last good set keeps serving');
+  t.equal(state.notReady(), undefined, 'still ready');
+
+  // Back: the informer reconnects and picks up changes.
+  s.policies = [policy('beta', '20'), policy('gamma', '30')];
+  s.rv = '30';
+  s.expireNextWatch = true;
+  s.down = false;
+  t.ok(await until(() => state.snapshot?.names.join() === 'beta,gamma'), 'recovered and relisted');
+
+  // A bad CR is skipped alone; the others stay.
+  s.policies = [
+    policy('beta', '20'),
+    policy('gamma', '30'),
+    policy('bad', '40', { mode: 'block' }),
+  ];
+  s.rv = '40';
+  s.expireNextWatch = true;
+  for (const r of s.open) r.end();
+  s.open.clear();
+  t.ok(await until(() => source.rejections()['bad'] !== undefined), 'rejected');
+  t.equal(state.snapshot?.names.join(), 'beta,gamma');
+  t.match(metrics.registry.render(), /aviary_cluster_policy_rejected\{policy="bad"\} 1/);
+  source.close();
+});
+
+t.test('files and CRs combined: merged; a CR reusing a file name is rejected', async (t) => {
+  const dir = t.testdir({
+    'p.yaml': `apiVersion: aviary.dev/v1alpha1
+kind: ModelReleasePolicy
+metadata: { name: beta }
+spec:
+  match: { namespaces: [a] }
+  pinning: { allowedSchemes: [oci] }
+`,
+  });
+  const { s, server } = fakeApiserver();
+  s.expireNextWatch = false;
+  s.policies = [policy('beta', '20'), policy('gamma', '30')];
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.teardown(() => {
+    for (const r of s.open) r.destroy();
+    server.closeAllConnections();
+    server.close();
+  });
+  const kc = new k8s.KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'c',
+        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        skipTLSVerify: true,
+      },
+    ],
+    users: [{ name: 'u' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  const metrics = createMetrics();
+  const source = new ClusterPolicySource({
+    kubeConfig: kc,
+    metrics,
+    policiesPath: `${dir}/p.yaml`,
+    debounceMs: 5,
+  });
+  const state = new WebhookState(metrics, (ns) => source.namespaceLabels(ns));
+  await source.start(state, logger().log);
+  await source.waitSynced();
+  t.same(state.snapshot?.names, ['beta', 'gamma']);
+  t.match(
+    source.rejections(),
+    { beta: [/POLICY_DUPLICATE_NAME/] },
+    'the CR named like a file policy',
+  );
+  t.same(
+    state.snapshot?.engine.policies.find((p) => p.name === 'beta')?.policy.spec.pinning
+      ?.allowedSchemes,
+    ['oci'],
+    'the file definition wins',
+  );
+  source.close();
+});
+
+t.test('flags', async (t) => {
+  const base = ['--self-signed'];
+  t.match(parseOptions(['--policies-from-cluster', ...base]), { cluster: {} });
+  t.notOk('policies' in parseOptions(['--policies-from-cluster', ...base]));
+  t.match(
+    parseOptions(['--policies-from-cluster', '--kubeconfig', 'k', '--policies', 'p', ...base]),
+    {
+      cluster: { kubeconfigFile: 'k' },
+      policies: 'p',
+    },
+  );
+  t.throws(
+    () => parseOptions(['--kubeconfig', 'k', '--policies', 'p', ...base]),
+    /--kubeconfig only/,
+  );
+  t.throws(() => parseOptions(base), /--policies PATH is required/);
+});

@@ -1,0 +1,440 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { statSync } from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
+import type { FastifyBaseLogger } from 'fastify';
+import { formatDiagnostic, type Diagnostic } from '@aviary/policies';
+import {
+  createEngine,
+  mergePolicySets,
+  readPolicyPath,
+  type LoadedPolicy,
+  type SignatureCheck,
+} from '@aviary/policies/engine';
+import { buildPolicyVerifiers } from '@aviary/policies/signature';
+import { loadTrustedRoots } from '../deps.js';
+import { Counter, Gauge, type WebhookMetrics } from '../metrics.js';
+import type { PolicySnapshot, WebhookState } from '../state.js';
+import { policyFiles, watchContent, type ContentWatcher } from '../watch.js';
+import { crSource, policyFromObject } from './policy-object.js';
+
+export const POLICY_GROUP = 'aviary.dev';
+export const POLICY_VERSION = 'v1alpha1';
+export const POLICY_PLURAL = 'modelreleasepolicies';
+export const POLICY_PATH = `/apis/${POLICY_GROUP}/${POLICY_VERSION}/${POLICY_PLURAL}`;
+export const NAMESPACE_PATH = '/api/v1/namespaces';
+
+export interface ClusterOptions {
+  /** A kubeconfig file; without it (and without `kubeConfig`) the in-cluster service account. */
+  kubeconfigFile?: string;
+  /** A ready KubeConfig (tests). */
+  kubeConfig?: k8s.KubeConfig;
+  /** Informer restart back-off after an error: first and maximum delay. Default 500 ms … 30 s. */
+  backoffMs?: { initial: number; max: number };
+  /** Coalesces bursts of policy events into one rebuild. Default 50 ms. */
+  debounceMs?: number;
+}
+
+export function loadKubeConfig(opts: ClusterOptions): k8s.KubeConfig {
+  if (opts.kubeConfig) return opts.kubeConfig;
+  const kc = new k8s.KubeConfig();
+  if (opts.kubeconfigFile !== undefined) kc.loadFromFile(opts.kubeconfigFile);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+interface Accepted {
+  uid: string;
+  resourceVersion: string;
+  loaded: LoadedPolicy;
+  verifier: SignatureCheck | undefined;
+}
+interface Rejected {
+  resourceVersion: string;
+  diagnostics: Diagnostic[];
+  /** True when an older good version of the same object stays active. */
+  keptPrevious: boolean;
+}
+
+interface Informer<T extends k8s.KubernetesObject> {
+  inf: k8s.Informer<T> & k8s.ObjectCache<T>;
+  listed: boolean;
+  errors: number;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Policies from `ModelReleasePolicy` custom resources (and optionally files), namespace labels
+ * from Namespaces, both through client-node informers (list, then watch; a watch that expires
+ * with 410 Gone makes the informer relist).
+ *
+ * Rules:
+ * - Not ready until both informers completed their first list (and the files, if any, loaded).
+ * - Each CR is validated alone with the engine's loader. A CR that fails (schema, authority,
+ *   regex safety, unusable key, or a name already used by a file policy) is skipped and reported
+ *   loudly (error log, `aviary_cluster_policy_rejected{policy}` = 1,
+ *   `aviary_policy_reload_errors_total`). It never affects the other policies. When the failing
+ *   object is an UPDATE of a CR whose earlier version was good (same uid), that earlier version
+ *   keeps enforcing, so a typo cannot weaken or remove a policy; deleting the CR removes it.
+ * - A file policy and a CR with the same name: the file policy wins, the CR is rejected.
+ * - Files keep their own whole-set rule: a bad file set is rejected and the last good one stays.
+ * - An empty cluster set is a valid state (ready, admits everything, warned), unlike an empty
+ *   policy folder: deleting the last CR must not turn into an admission outage.
+ * - Informer errors (apiserver unreachable, RBAC) restart the informer with exponential back-off;
+ *   the last good snapshot keeps serving meanwhile and is never dropped.
+ */
+export class ClusterPolicySource {
+  readonly kc: k8s.KubeConfig;
+  private readonly policies: Informer<k8s.KubernetesObject>;
+  private readonly namespaces: Informer<k8s.V1Namespace>;
+  private readonly accepted = new Map<string, Accepted>();
+  private readonly rejected = new Map<string, Rejected>();
+  private readonly rejectedGauge: Gauge;
+  private readonly informerErrors: Counter;
+  private readonly clusterPolicies: Gauge;
+  private files?: {
+    policies: LoadedPolicy[];
+    verifiers: Map<string, SignatureCheck>;
+    revision: string;
+  };
+  private trustedRoots?: Record<string, unknown>;
+  private fileWatcher?: ContentWatcher;
+  private debounce?: NodeJS.Timeout;
+  private closed = false;
+  private readonly syncWaiters: (() => void)[] = [];
+  private state?: WebhookState;
+  private log?: FastifyBaseLogger;
+
+  constructor(
+    readonly options: ClusterOptions & {
+      /** File policies merged with the CRs (optional). */
+      policiesPath?: string;
+      trustedRoots?: Readonly<Record<string, string>>;
+      metrics: WebhookMetrics;
+      intervalMs?: number;
+    },
+  ) {
+    this.kc = loadKubeConfig(options);
+    const custom = this.kc.makeApiClient(k8s.CustomObjectsApi);
+    const core = this.kc.makeApiClient(k8s.CoreV1Api);
+    this.policies = {
+      inf: k8s.makeInformer<k8s.KubernetesObject>(this.kc, POLICY_PATH, () =>
+        this.listed(
+          this.policies,
+          custom.listClusterCustomObject({
+            group: POLICY_GROUP,
+            version: POLICY_VERSION,
+            plural: POLICY_PLURAL,
+          }) as Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>,
+        ),
+      ),
+      listed: false,
+      errors: 0,
+    };
+    this.namespaces = {
+      inf: k8s.makeInformer<k8s.V1Namespace>(this.kc, NAMESPACE_PATH, () =>
+        this.listed(this.namespaces, core.listNamespace()),
+      ),
+      listed: false,
+      errors: 0,
+    };
+    const reg = options.metrics.registry;
+    this.rejectedGauge = reg.register(
+      new Gauge(
+        'aviary_cluster_policy_rejected',
+        'ModelReleasePolicy custom resources currently rejected by the loader (1) — skipped, or their previous good version kept',
+        ['policy'],
+      ),
+    );
+    this.clusterPolicies = reg.register(
+      new Gauge(
+        'aviary_cluster_policies_loaded',
+        'ModelReleasePolicy custom resources in the active set',
+      ),
+    );
+    this.informerErrors = reg.register(
+      new Counter(
+        'aviary_cluster_informer_errors_total',
+        'Informer list/watch errors (each one restarts that informer with back-off)',
+        ['resource'],
+      ),
+    );
+    this.clusterPolicies.set(0);
+  }
+
+  /** Labels of a namespace from the informer cache; undefined when unknown (not listed yet). */
+  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined {
+    if (!this.namespaces.listed) return undefined;
+    const ns = this.namespaces.inf.get(namespace);
+    return ns === undefined ? undefined : (ns.metadata?.labels ?? {});
+  }
+
+  /** True once both informers listed and a snapshot was built. */
+  get synced(): boolean {
+    return this.policies.listed && this.namespaces.listed && this.state?.snapshot !== undefined;
+  }
+
+  /** Resolves when {@link synced} first becomes true. */
+  waitSynced(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** Names of rejected CRs with their formatted diagnostics (for tests and logs). */
+  rejections(): Record<string, string[]> {
+    return Object.fromEntries(
+      [...this.rejected].map(([n, r]) => [n, r.diagnostics.map(formatDiagnostic)]),
+    );
+  }
+
+  async start(state: WebhookState, log: FastifyBaseLogger): Promise<void> {
+    this.state = state;
+    this.log = log;
+    for (const [which, inf] of [
+      ['modelreleasepolicies', this.policies],
+      ['namespaces', this.namespaces],
+    ] as const) {
+      const i = inf as Informer<k8s.KubernetesObject>;
+      i.inf.on('error', (err: unknown) => this.failed(which, i, err));
+      i.inf.on('connect', () => log.debug({ resource: which }, 'informer (re)connecting'));
+    }
+    this.policies.inf.on('change', () => this.schedule());
+    if (this.options.policiesPath !== undefined) {
+      const policiesPath = this.options.policiesPath;
+      const roots = Object.values(this.options.trustedRoots ?? {});
+      this.fileWatcher = watchContent({
+        files: async () => [...(await policyFiles(policiesPath)), ...roots],
+        folders: [watchedFolder(policiesPath), ...roots.map((f) => path.dirname(f))],
+        intervalMs: this.options.intervalMs ?? 2000,
+        onChange: () => this.loadFiles(),
+        onError: (err) => log.error({ err }, 'policy file watch failed'),
+      });
+      await this.fileWatcher.check();
+    } else {
+      await this.loadFiles();
+    }
+    this.run('modelreleasepolicies', this.policies);
+    this.run('namespaces', this.namespaces);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.fileWatcher?.close();
+    clearTimeout(this.debounce);
+    for (const i of [this.policies, this.namespaces] as Informer<k8s.KubernetesObject>[]) {
+      clearTimeout(i.timer);
+      void i.inf.stop();
+    }
+  }
+
+  // --- informers ---------------------------------------------------------------------------
+
+  private async listed<L extends { items: unknown[] }>(
+    i: { listed: boolean; errors: number },
+    list: Promise<L>,
+  ): Promise<L> {
+    const result = await list;
+    // The informer fills its cache synchronously after this promise resolves; look after that.
+    setImmediate(() => {
+      const first = !i.listed;
+      i.listed = true;
+      i.errors = 0;
+      if (first) this.log?.info({ items: result.items.length }, 'informer listed');
+      this.schedule(0);
+    });
+    return result;
+  }
+
+  private run(which: string, i: Informer<k8s.KubernetesObject>): void {
+    if (this.closed) return;
+    i.inf.start().catch((err: unknown) => this.failed(which, i, err));
+  }
+
+  private failed(which: string, i: Informer<k8s.KubernetesObject>, err: unknown): void {
+    if (this.closed) return;
+    this.informerErrors.inc({ resource: which });
+    const { initial, max } = this.options.backoffMs ?? { initial: 500, max: 30_000 };
+    const delay = Math.min(max, initial * 2 ** Math.min(i.errors, 16));
+    i.errors++;
+    const kept = this.state?.snapshot;
+    this.log?.warn(
+      {
+        resource: which,
+        err: { message: (err as Error)?.message ?? String(err) },
+        retryInMs: delay,
+        active: kept ? { policies: kept.names, revision: kept.revision } : null,
+      },
+      'informer failed; retrying (the active policy set stays in force)',
+    );
+    clearTimeout(i.timer);
+    i.timer = setTimeout(() => this.run(which, i), delay);
+    i.timer.unref?.();
+  }
+
+  // --- building ------------------------------------------------------------------------------
+
+  private async loadFiles(): Promise<void> {
+    const log = this.log!;
+    const diagnostics: Diagnostic[] = [];
+    const roots = await loadTrustedRoots({
+      ...(this.options.trustedRoots ? { trustedRoots: this.options.trustedRoots } : {}),
+    });
+    diagnostics.push(...roots.diagnostics);
+    let policies: LoadedPolicy[] = [];
+    const hash = createHash('sha256');
+    if (this.options.policiesPath !== undefined) {
+      const sets: LoadedPolicy[][] = [];
+      for (const file of await policyFiles(this.options.policiesPath)) {
+        const r = await readPolicyPath(file);
+        diagnostics.push(...r.diagnostics);
+        sets.push(r.policies);
+        hash.update(file).update(JSON.stringify(r.policies.map((p) => p.policy)));
+      }
+      const merged = mergePolicySets(sets);
+      diagnostics.push(...merged.diagnostics);
+      policies = merged.policies;
+    }
+    let verifiers = new Map<string, SignatureCheck>();
+    if (diagnostics.length === 0) {
+      const built = buildPolicyVerifiers(policies, roots.trustedRoots);
+      diagnostics.push(...built.diagnostics);
+      verifiers = built.verifiers;
+    }
+    if (diagnostics.length > 0) {
+      this.options.metrics.policyReloadErrors.inc();
+      log.error(
+        { policies: this.options.policiesPath, diagnostics: diagnostics.map(formatDiagnostic) },
+        this.files
+          ? 'policy files or trusted roots rejected; the last good file set stays active'
+          : 'policy files or trusted roots rejected; the webhook is not ready',
+      );
+      return;
+    }
+    this.trustedRoots = roots.trustedRoots;
+    this.files = { policies, verifiers, revision: hash.digest('hex').slice(0, 12) };
+    // Trusted roots changed: every CR's verifier is rebuilt.
+    this.accepted.clear();
+    this.rejected.clear();
+    this.schedule(0);
+  }
+
+  private schedule(ms = this.options.debounceMs ?? 50): void {
+    if (this.closed) return;
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.rebuild(), ms);
+  }
+
+  /** Builds and swaps in a new snapshot from the informer cache. Synchronous: never interleaves. */
+  rebuild(): void {
+    const state = this.state;
+    const log = this.log;
+    if (!state || !log || this.closed) return;
+    if (!this.policies.listed || !this.namespaces.listed || !this.files || !this.trustedRoots)
+      return;
+    const fileNames = new Set(this.files.policies.map((p) => p.name));
+    const objects = this.policies.inf.list();
+    const present = new Set<string>();
+    for (const obj of objects) {
+      const name = obj.metadata?.name ?? '';
+      const uid = obj.metadata?.uid ?? '';
+      const rv = obj.metadata?.resourceVersion ?? '';
+      present.add(name);
+      const good = this.accepted.get(name);
+      if (good && good.uid !== uid) this.accepted.delete(name); // deleted and re-created
+      if (good && good.uid === uid && good.resourceVersion === rv) continue;
+      if (this.rejected.get(name)?.resourceVersion === rv) continue;
+      const diagnostics: Diagnostic[] = [];
+      const { policy } = ((): { policy?: LoadedPolicy } => {
+        if (fileNames.has(name)) {
+          diagnostics.push({
+            code: 'POLICY_DUPLICATE_NAME',
+            message: `policy "${name}" is also defined in the policy files, which take precedence`,
+            file: crSource(name),
+          });
+          return {};
+        }
+        const r = policyFromObject(obj);
+        diagnostics.push(...r.diagnostics);
+        return r.policy ? { policy: r.policy } : {};
+      })();
+      let verifier: SignatureCheck | undefined;
+      if (policy) {
+        const built = buildPolicyVerifiers([policy], this.trustedRoots);
+        diagnostics.push(...built.diagnostics);
+        verifier = built.verifiers.get(policy.name);
+      }
+      if (policy && diagnostics.length === 0) {
+        this.accepted.set(name, { uid, resourceVersion: rv, loaded: policy, verifier });
+        if (this.rejected.delete(name)) this.rejectedGauge.set(0, { policy: name });
+        log.info({ policy: name, resourceVersion: rv }, 'policy custom resource accepted');
+        continue;
+      }
+      const keptPrevious = this.accepted.get(name)?.uid === uid;
+      this.rejected.set(name, { resourceVersion: rv, diagnostics, keptPrevious });
+      this.rejectedGauge.set(1, { policy: name });
+      this.options.metrics.policyReloadErrors.inc();
+      log.error(
+        { policy: name, resourceVersion: rv, diagnostics: diagnostics.map(formatDiagnostic) },
+        keptPrevious
+          ? 'policy custom resource rejected; its previous good version stays active'
+          : 'policy custom resource rejected and skipped; the other policies are unaffected',
+      );
+    }
+    for (const name of [...this.accepted.keys()]) {
+      if (!present.has(name)) {
+        this.accepted.delete(name);
+        log.info({ policy: name }, 'policy custom resource deleted');
+      }
+    }
+    for (const name of [...this.rejected.keys()]) {
+      if (!present.has(name)) {
+        this.rejected.delete(name);
+        this.rejectedGauge.set(0, { policy: name });
+      }
+    }
+
+    const cluster = [...this.accepted.values()].sort((a, b) =>
+      a.loaded.name < b.loaded.name ? -1 : a.loaded.name > b.loaded.name ? 1 : 0,
+    );
+    const policies = [...this.files.policies, ...cluster.map((a) => a.loaded)].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    const verifiers = new Map<string, SignatureCheck | undefined>(this.files.verifiers);
+    for (const a of cluster) verifiers.set(a.loaded.name, a.verifier);
+    const revision = createHash('sha256')
+      .update(this.files.revision)
+      .update(cluster.map((a) => `${a.loaded.name}@${a.uid}/${a.resourceVersion}`).join(','))
+      .digest('hex')
+      .slice(0, 12);
+    const previous = state.snapshot;
+    if (previous?.revision !== revision) {
+      const snapshot: PolicySnapshot = {
+        engine: createEngine({ policies, verifierFor: (p) => verifiers.get(p.name) }),
+        names: policies.map((p) => p.name),
+        revision,
+        loadedAt: new Date(),
+      };
+      state.snapshot = snapshot;
+      const m = this.options.metrics;
+      m.policiesLoaded.set(snapshot.names.length);
+      this.clusterPolicies.set(cluster.length);
+      m.policyReloads.inc();
+      m.policyLastReload.set(snapshot.loadedAt.getTime() / 1000);
+      log.info(
+        { policies: snapshot.names, revision, rejected: [...this.rejected.keys()] },
+        'policies loaded',
+      );
+      if (policies.length === 0)
+        log.warn('no ModelReleasePolicy is defined: every InferenceService is admitted');
+    }
+    if (this.synced) for (const w of this.syncWaiters.splice(0)) w();
+  }
+}
+
+function watchedFolder(target: string): string {
+  try {
+    return statSync(target).isDirectory() ? target : path.dirname(target);
+  } catch {
+    return path.dirname(target);
+  }
+}
