@@ -4,12 +4,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { loopbackRequest } from './loopback-https.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const gitops = path.join(repo, 'deploy/examples/gitops');
@@ -53,40 +53,25 @@ function freePort(): Promise<number> {
   });
 }
 
-function post(
+async function post(
   port: number,
   ca: string,
   urlPath: string,
   body?: unknown,
 ): Promise<{ status: number; json: Obj }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: urlPath,
-        method: body ? 'POST' : 'GET',
-        ca,
-        servername: 'localhost',
-        headers: { 'content-type': 'application/json' },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => {
-          let json: Obj = {};
-          try {
-            json = JSON.parse(text) as Obj;
-          } catch {
-            // /readyz may answer plain text
-          }
-          resolve({ status: res.statusCode ?? 0, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
+  const r = await loopbackRequest(
+    port,
+    ca,
+    urlPath,
+    body === undefined ? undefined : JSON.stringify(body),
+  );
+  let json: Obj = {};
+  try {
+    json = JSON.parse(r.text) as Obj;
+  } catch {
+    // /readyz may answer plain text
+  }
+  return { status: r.status, json };
 }
 
 function review(object: Obj, operation: 'CREATE' | 'UPDATE', oldObject?: Obj): Obj {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as k8s from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { ClusterPolicySource } from '../../webhook/src/cluster/source.js';
@@ -115,24 +115,12 @@ const until = async (ok: () => boolean, ms = 5000) => {
   return ok();
 };
 
-t.test('policyFromObject validates a CR like a file and drops server metadata', async (t) => {
-  t.equal(policyFromObject(policy('ok', '1')).policy?.name, 'ok');
-  const bad = policyFromObject(policy('bad', '1', { mode: 'block' }));
-  t.equal(bad.policy, undefined);
-  t.match(bad.diagnostics, [{ code: 'POLICY_SCHEMA', file: 'ModelReleasePolicy/bad' }]);
-  const regex = policyFromObject(
-    policy('rx', '1', {
-      signatures: {
-        required: true,
-        authorities: [{ name: 'ci', keyless: { issuer: 'https://i', subjectRegExp: 'a.*' } }],
-      },
-    }),
-  );
-  t.match(regex.diagnostics, [{ code: 'POLICY_REGEX_UNANCHORED', path: /subjectRegExp/ }]);
-});
-
-t.test('informers: first list → ready, 410 → relist, outage → keep the set, retry', async (t) => {
-  const { s, server } = fakeApiserver();
+/** Listens on loopback, closes everything at teardown, and gives a kubeconfig pointing there. */
+async function serve(
+  t: Test,
+  s: ReturnType<typeof fakeApiserver>['s'],
+  server: http.Server,
+): Promise<k8s.KubeConfig> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => {
     for (const r of s.open) r.destroy();
@@ -152,6 +140,28 @@ t.test('informers: first list → ready, 410 → relist, outage → keep the set
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
   });
+  return kc;
+}
+
+t.test('policyFromObject validates a CR like a file and drops server metadata', async (t) => {
+  t.equal(policyFromObject(policy('ok', '1')).policy?.name, 'ok');
+  const bad = policyFromObject(policy('bad', '1', { mode: 'block' }));
+  t.equal(bad.policy, undefined);
+  t.match(bad.diagnostics, [{ code: 'POLICY_SCHEMA', file: 'ModelReleasePolicy/bad' }]);
+  const regex = policyFromObject(
+    policy('rx', '1', {
+      signatures: {
+        required: true,
+        authorities: [{ name: 'ci', keyless: { issuer: 'https://i', subjectRegExp: 'a.*' } }],
+      },
+    }),
+  );
+  t.match(regex.diagnostics, [{ code: 'POLICY_REGEX_UNANCHORED', path: /subjectRegExp/ }]);
+});
+
+t.test('informers: first list → ready, 410 → relist, outage → keep the set, retry', async (t) => {
+  const { s, server } = fakeApiserver();
+  const kc = await serve(t, s, server);
   const metrics = createMetrics();
   const source = new ClusterPolicySource({
     kubeConfig: kc,
@@ -239,25 +249,7 @@ spec:
   const { s, server } = fakeApiserver();
   s.expireNextWatch = false;
   s.policies = [policy('beta', '20'), policy('gamma', '30')];
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.teardown(() => {
-    for (const r of s.open) r.destroy();
-    server.closeAllConnections();
-    server.close();
-  });
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = await serve(t, s, server);
   const metrics = createMetrics();
   const source = new ClusterPolicySource({
     kubeConfig: kc,
