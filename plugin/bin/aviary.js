@@ -9,11 +9,5 @@ process.once('SIGTERM', () => {
   process.exit(143);
 });
 
-const { run } = await import('../dist/bundle/cli.js');
-process.exitCode = await run({
-  argv: process.argv.slice(2),
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-});
+const { runProcess } = await import('../dist/bundle/cli.js');
+process.exitCode = await runProcess();

@@ -16,6 +16,17 @@ Outside Argo CD:
   aviary verify --bundle FILE --digest sha256:HEX [--policies PATH] [--policy NAME]
 `;
 
+/** The CLI on this process's own argv, environment, folder and streams (what the bins run). */
+export function runProcess(): Promise<number> {
+  return run({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+}
+
 /** The whole CLI as a function of its inputs; `bin/aviary.js` only sets the process exit code. */
 export async function run(io: CommandIO): Promise<number> {
   const [command, ...rest] = io.argv;

@@ -1,5 +1,6 @@
-// npm run bench:render — start-up of `aviary generate` against `node -e 0` on the same machine in
-// the same run, and the time to render 100, 500 and 1,000 releases in one app folder.
+// npm run bench:render — start-up of `aviary generate` (plain bin and start-up snapshot) against
+// `node -e 0` on the same machine in the same run, and the time to render 100, 500 and 1,000
+// releases in one app folder.
 // Run after `npm run build`. Prints figures; asserts nothing (timing lives here, not in tests).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repo, 'plugin/bin/aviary.js');
+const blob = path.join(repo, 'plugin/dist/snapshot/aviary.blob');
 const runs = Number(process.env['BENCH_RUNS'] ?? 25);
 const work = mkdtempSync(path.join(tmpdir(), 'aviary-bench-'));
 const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
@@ -38,31 +40,34 @@ try {
   cpSync(path.join(repo, 'deploy/examples/gitops'), path.join(work, 'repo'), { recursive: true });
   const app = path.join(work, 'repo/churn-canary');
   const env = { ARGOCD_APP_SOURCE_PATH: 'churn-canary', ARGOCD_APP_NAMESPACE: 'ml-prod' };
-  const base: number[] = [];
-  const gen: number[] = [];
-  let rss = 0;
-  let baseRss = 0;
-  measure([bin, 'generate'], app, env); // warm the page cache once
+  // The plain bin (an npm install) and the start-up snapshot (the plugin image, where
+  // NODE_OPTIONS carries the same flag), each alternating with the baseline.
+  const variants: [string, string[]][] = [
+    ['node -e 0', ['-e', '0']],
+    ['aviary generate (plain bin)', [bin, 'generate']],
+    ['aviary generate (snapshot)', ['--snapshot-blob', blob, bin, 'generate']],
+  ];
+  const times = variants.map((): number[] => []);
+  const rss = variants.map(() => 0);
+  for (const [, argv] of variants.slice(1)) measure(argv, app, env); // warm the page cache
   for (let i = 0; i < runs; i++) {
-    const b = measure(['-e', '0'], app, {});
-    const g = measure([bin, 'generate'], app, env);
-    base.push(b.ms);
-    gen.push(g.ms);
-    baseRss = Math.max(baseRss, b.rssKb ?? 0);
-    rss = Math.max(rss, g.rssKb ?? 0);
+    variants.forEach(([, argv], v) => {
+      const m = measure(argv, app, v === 0 ? {} : env);
+      times[v]!.push(m.ms);
+      rss[v] = Math.max(rss[v]!, m.rssKb ?? 0);
+    });
   }
-  const b50 = pct(base, 50);
-  const g50 = pct(gen, 50);
   console.log(
     `node ${process.version}, ${runs} alternating runs, one release with two signed artifacts`,
   );
-  console.log(
-    `node -e 0        p50 ${b50.toFixed(1)} ms  p90 ${pct(base, 90).toFixed(1)} ms  max RSS ${(baseRss / 1024).toFixed(1)} MB`,
-  );
-  console.log(
-    `aviary generate  p50 ${g50.toFixed(1)} ms  p90 ${pct(gen, 90).toFixed(1)} ms  max RSS ${(rss / 1024).toFixed(1)} MB`,
-  );
-  console.log(`cold-start ratio (p50) ${(g50 / b50).toFixed(2)}x  (target <= 1.5x)`);
+  const base50 = pct(times[0]!, 50);
+  variants.forEach(([name], v) => {
+    const p50 = pct(times[v]!, 50);
+    console.log(
+      `${name.padEnd(28)} p50 ${p50.toFixed(1)} ms  p90 ${pct(times[v]!, 90).toFixed(1)} ms  max RSS ${(rss[v]! / 1024).toFixed(1)} MB` +
+        (v === 0 ? '' : `  cold-start ratio (p50) ${(p50 / base50).toFixed(2)}x (target <= 1.5x)`),
+    );
+  });
 
   const bundle = path.join(repo, 'deploy/examples/gitops/signatures/churn-2.0.0.sigstore.json');
   for (const n of [100, 500, 1000]) {

@@ -209,6 +209,33 @@ t.test('GenerateManifest: every example equals the golden output', async (t) => 
   }
 });
 
+t.test('the start-up snapshot (as the plugin image runs aviary) serves the same', async (t) => {
+  const snap = await new CmpServer(peer(), { snapshot: true }).start();
+  t.teardown(() => snap.stop());
+  for (const c of exampleCases) {
+    const dir = path.basename(c.appDir);
+    const app = { path: dir, namespace: 'ml-prod' };
+    const call = (s: CmpServer) =>
+      s.call('generate', {
+        repoRoot: EXAMPLES,
+        appPath: dir,
+        env: generateEnv(app),
+        exclude: tarExclusions(),
+      });
+    const [plain, fast] = [await call(server), await call(snap)];
+    t.equal(fast.status, 0, `${dir}: ${JSON.stringify(fast.body).slice(0, 2000)}`);
+    t.same(fast.body['manifests'], plain.body['manifests'], `${dir}: the same manifests`);
+  }
+  const params = await snap.call('parameters', {
+    repoRoot: EXAMPLES,
+    appPath: 'churn-canary',
+    env: parametersEnv({ path: 'churn-canary' }),
+    exclude: tarExclusions(),
+  });
+  t.equal(params.status, 0, JSON.stringify(params.body));
+  t.ok(Array.isArray(params.body['parameterAnnouncements']), 'parameters announced');
+});
+
 t.test(
   'GenerateManifest: nested app path, .git excluded as the sidecar patch configures',
   async (t) => {

@@ -19,6 +19,8 @@ import { AVIARY_BIN, REPO } from '../helpers/paths.js';
 
 export const PEER_DIR = path.join(REPO, 'test/cmp/peer');
 export const PLUGIN_DIR = path.join(REPO, 'deploy/plugin');
+/** Written by `npm run build` for the node running the tests. */
+export const SNAPSHOT_BLOB = path.join(REPO, 'plugin/dist/snapshot/aviary.blob');
 
 export interface Peer {
   /** The Argo CD multicall binary; run as argocd-cmp-server with ARGOCD_BINARY_NAME. */
@@ -211,6 +213,8 @@ export interface ServerOptions {
   pluginYaml?: string;
   /** Log level (info logs one "finished call" line per RPC). */
   logLevel?: string;
+  /** Start aviary from its start-up snapshot, as the plugin image does (NODE_OPTIONS there). */
+  snapshot?: boolean;
 }
 
 /**
@@ -255,12 +259,16 @@ export class CmpServer {
     const name = String(plugin['metadata']?.name);
     const version = plugin['spec']?.version as string | undefined;
     this.socket = path.join(this.socketDir, `${version ? `${name}-${version}` : name}.sock`);
-    writeFileSync(path.join(bin, 'aviary'), aviaryWrapper(this.stateDir), { mode: 0o755 });
+    writeFileSync(
+      path.join(bin, 'aviary'),
+      aviaryWrapper(this.stateDir, this.options.snapshot === true),
+      { mode: 0o755 },
+    );
     writeFileSync(path.join(this.stateDir, 'stall.mjs'), STALL_REGISTER);
     writeFileSync(path.join(this.stateDir, 'stall-hooks.mjs'), STALL_HOOKS);
     chmodSync(path.join(bin, 'aviary'), 0o755);
 
-    // The sidecar's env as deployed (NODE_COMPILE_CACHE, HOME, ...), its /tmp made private here.
+    // The sidecar's env as deployed (HOME, ...), its /tmp made private here.
     const sidecarEnv: Record<string, string> = {};
     for (const e of (sidecarContainer()['env'] as Obj[] | undefined) ?? []) {
       sidecarEnv[e['name']] = String(e['value'] ?? '').replace(/^\/tmp(?=\/|$)/, tmp);
@@ -426,16 +434,18 @@ export class CmpServer {
  *  - ARGOCD_ENV_CMP_TEST_SHIELD=1: run node as a child of this shell instead of exec'ing it, so the
  *    cmp-server's SIGKILL of the direct child hits the shell and aviary only gets the process-group
  *    SIGTERM (how aviary behaves under a shell wrapper).
- * The pid of the node process is written to <state>/aviary.pid.
+ * The pid of the node process is written to <state>/aviary.pid. The stall switches hook module
+ * loading, so they always run the plain bin.
  */
-function aviaryWrapper(stateDir: string): string {
+function aviaryWrapper(stateDir: string, snapshot: boolean): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const start = snapshot ? `"$node" --snapshot-blob ${q(SNAPSHOT_BLOB)}` : '"$node"';
   return `#!/bin/sh
 node=${q(process.execPath)}
 bin=${q(AVIARY_BIN)}
 state=${q(stateDir)}
 if [ -z "\${ARGOCD_ENV_CMP_TEST_STALL:-}" ]; then
-  exec "$node" "$bin" "$@"
+  exec ${start} "$bin" "$@"
 fi
 if [ -z "\${ARGOCD_ENV_CMP_TEST_SHIELD:-}" ]; then
   echo $$ > "$state/aviary.pid"

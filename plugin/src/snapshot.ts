@@ -1,0 +1,108 @@
+// Entry of aviary's V8 start-up snapshot (`plugin/dist/snapshot/aviary.cjs`, built into
+// `aviary.blob` by `npm run build` and by the plugin image). Argo CD starts a fresh process for
+// every generate call; with the snapshot, Node starts with aviary already loaded and its hot
+// functions already compiled, because the build renders a small sample app before the heap is
+// saved. Run as `node --snapshot-blob aviary.blob [aviary-bin] COMMAND...` or with
+// NODE_OPTIONS=--snapshot-blob=… (what the sidecar image does).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import { run, runProcess } from './cli.js';
+import type { CommandIO } from './io.js';
+
+const SAMPLE_BUNDLE = '{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}\n';
+const hex = (c: string) => `sha256:${c.repeat(64)}`;
+const SAMPLE_RELEASES = [
+  `apiVersion: aviary.dev/v1alpha1
+kind: ModelRelease
+metadata: { name: warm-knative, labels: { team: aviary } }
+spec:
+  model: { format: sklearn, protocol: v2 }
+  deployment: { mode: Knative, minReplicas: 1, resources: { requests: { cpu: 100m } } }
+  stable: { uri: "gs://models/warm/1/", digest: "${hex('a')}", signature: ../signatures/model.sigstore.json }
+  canary: { uri: "gs://models/warm/2/", digest: "${hex('b')}", signature: ../signatures/model.sigstore.json, traffic: 10 }
+`,
+  `apiVersion: aviary.dev/v1alpha1
+kind: ModelRelease
+metadata: { name: warm-standard }
+spec:
+  model: { format: xgboost }
+  deployment: { mode: Standard }
+  stable: { uri: "oci://registry.example/warm@${hex('c')}", digest: "${hex('c')}" }
+  canary: { uri: "s3://models/warm/3/", digest: "${hex('d')}", traffic: 20 }
+`,
+  `apiVersion: v1
+kind: ConfigMap
+metadata: { name: warm }
+data: { a: "1" }
+`,
+];
+
+/**
+ * Runs `generate` and `parameters` once on a throw-away app so their code is compiled before the
+ * heap is saved. Nothing from the sample may survive into the snapshot: the CLI keeps no state
+ * between calls, and the folder is removed again.
+ */
+async function warmUp(): Promise<void> {
+  const root = mkdtempSync(path.join(tmpdir(), 'aviary-snapshot-'));
+  try {
+    const app = path.join(root, 'app');
+    mkdirSync(app);
+    mkdirSync(path.join(root, 'signatures'));
+    writeFileSync(path.join(root, 'signatures/model.sigstore.json'), SAMPLE_BUNDLE);
+    writeFileSync(path.join(app, 'warm.modelrelease.yaml'), SAMPLE_RELEASES.join('---\n'));
+    const out: string[] = [];
+    const sink = { write: (chunk: string) => out.push(chunk) };
+    for (const argv of [['generate'], ['parameters']]) {
+      const io: CommandIO = {
+        argv,
+        env: { ARGOCD_APP_SOURCE_PATH: 'app', ARGOCD_APP_NAMESPACE: 'warm' },
+        cwd: app,
+        stdout: sink,
+        stderr: sink,
+      };
+      const code = await run(io);
+      if (code !== 0)
+        throw new Error(`snapshot warm-up: aviary ${argv[0]} exited ${code}: ${out.join('')}`);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * NODE_OPTIONS applies to every node process in the container; anything other than the aviary
+ * bin would silently run aviary instead, so that is refused with a way out.
+ */
+function isAviaryBin(script: string | undefined): boolean {
+  return script !== undefined && /^aviary(\.js)?$/.test(path.basename(script));
+}
+
+async function main(): Promise<void> {
+  process.once('SIGTERM', () => {
+    process.stderr.write('aviary: terminated (SIGTERM); no manifests were written\n');
+    process.exit(143);
+  });
+  if (!isAviaryBin(process.argv[1])) {
+    process.stderr.write(
+      `aviary: this Node.js process was started from aviary's start-up snapshot (--snapshot-blob, ` +
+        `often set through NODE_OPTIONS) but is not running the aviary CLI (script: ${JSON.stringify(process.argv[1] ?? null)}); ` +
+        `unset NODE_OPTIONS to run other programs\n`,
+    );
+    process.exitCode = 2;
+    return;
+  }
+  process.exitCode = await runProcess();
+}
+
+if (!v8.startupSnapshot.isBuildingSnapshot()) {
+  throw new Error('aviary.cjs is the snapshot entry: build it with node --build-snapshot');
+}
+// The snapshot is written once the event loop is empty, so the warm-up may be asynchronous; a
+// failed warm-up must fail the build instead of saving a half-initialised heap.
+warmUp().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
+v8.startupSnapshot.setDeserializeMainFunction(() => void main());
