@@ -1,7 +1,8 @@
 // npm run bench:webhook — aviary-webhook (policy-only: pinning + canary rules, no signatures)
 // against a bare fastify HTTPS route that answers a fixed AdmissionReview, on the same machine in
-// the same run: requests/s and client p50/p99 for both, their ratio, and the webhook's own
-// server-side p50/p99 (from its per-request log lines, and from its latency histogram).
+// the same run: requests/s and client p50/p99 for both, their ratio, and server-side p50/p99 (the
+// webhook's from its per-request log lines and its latency histogram; the bare route's from the
+// same reply.elapsedTime, collected in memory).
 // Both servers run as child processes (the webhook is the built bin/, exactly as deployed); the
 // load generator is node's https Agent with keep-alive. Run after `npm run build`.
 // Prints figures; asserts nothing (timing lives here, not in tests).
@@ -20,6 +21,8 @@ const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 2_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 /** Requests of the unloaded phase: one at a time, so latency is service time, not queueing. */
 const SEQUENTIAL = Number(process.env['BENCH_SEQUENTIAL'] ?? 2_000);
+/** Extra node flags for the webhook process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
+const NODE_FLAGS = (process.env['BENCH_WEBHOOK_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 
 /** The reference: fastify over HTTPS, same body limit, parses the body, returns a fixed answer. */
 async function baseline(certFile: string, keyFile: string): Promise<void> {
@@ -35,7 +38,23 @@ async function baseline(certFile: string, keyFile: string): Promise<void> {
     kind: 'AdmissionReview',
     response: { uid: 'fixed', allowed: true },
   };
-  app.post('/validate', async () => fixed);
+  // Its own server-side latency, measured the way the webhook measures its own (reply.elapsedTime
+  // in onResponse), so the two can be compared under the same load.
+  let elapsed: number[] = [];
+  app.post(
+    '/validate',
+    {
+      onResponse: async (_req, reply) => {
+        elapsed.push(reply.elapsedTime);
+      },
+    },
+    async () => fixed,
+  );
+  app.get('/elapsed', async () => {
+    const out = elapsed;
+    elapsed = [];
+    return out;
+  });
   await app.listen({ port: 0, host: '127.0.0.1' });
   process.stdout.write(`LISTENING ${(app.server.address() as { port: number }).port}\n`);
   process.once('SIGTERM', () => void app.close());
@@ -132,6 +151,7 @@ spec:
     const webhook = await startChild(
       'aviary-webhook',
       [
+        ...NODE_FLAGS,
         path.join(repo, 'webhook/bin/aviary-webhook.js'),
         '--policies',
         path.join(work, 'policy.yaml'),
@@ -179,6 +199,12 @@ spec:
         ` | its histogram p99 ~${(histogramQuantile(0.99, delta) * 1000).toFixed(2)} ms`
       );
     };
+    const baseServerSide = async () => {
+      const xs = JSON.parse(
+        (await post(base.port, pair.cert, '', true, '/elapsed')).body,
+      ) as number[];
+      return `  | server (onResponse, n=${xs.length}) p50 ${pct(xs, 50).toFixed(2)} ms p99 ${pct(xs, 99).toFixed(2)} ms`;
+    };
     const phase = async (label: string, tag: string, count: number, concurrency: number) => {
       const rps: Record<string, number> = {};
       for (const server of [base, webhook]) {
@@ -190,6 +216,7 @@ spec:
           concurrency,
         );
         const before = server === webhook ? await histogram(webhook.port, pair.cert) : [];
+        if (server === base) await post(base.port, pair.cert, '', true, '/elapsed');
         const r = await load(
           server.port,
           pair.cert,
@@ -200,7 +227,7 @@ spec:
         rps[server.name] = r.rps;
         console.log(
           `${label}  ${server.name.padEnd(14)} ${r.rps.toFixed(0).padStart(6)} req/s  client p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}` +
-            (server === webhook ? await serverSide(tag, before) : ''),
+            (server === webhook ? await serverSide(tag, before) : await baseServerSide()),
         );
       }
       return rps;
