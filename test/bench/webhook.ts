@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
+/** A busy cluster rather than a saturated server: latency here is service time plus little queueing. */
+const MODERATE = Number(process.env['BENCH_MODERATE_CONCURRENCY'] ?? 8);
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 20_000);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 2_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
@@ -185,7 +187,7 @@ spec:
 
     console.log(
       `node ${process.version}, ${availableParallelism()} CPUs; ${CONCURRENCY} concurrent keep-alive HTTPS connections; ` +
-        `${REQUESTS} requests per run after ${WARMUP} warm-up (then ${SEQUENTIAL} one at a time); body ${(template.length / 1024).toFixed(1)} KiB (UPDATE, allowed)`,
+        `${REQUESTS} requests per run after ${WARMUP} warm-up (then ${REQUESTS} over ${MODERATE} connections, and ${SEQUENTIAL} one at a time); body ${(template.length / 1024).toFixed(1)} KiB (UPDATE, allowed)`,
     );
     const serverSide = async (tag: string, before: { le: number; count: number }[]) => {
       const after = await histogram(webhook.port, pair.cert);
@@ -246,6 +248,7 @@ spec:
     console.log(
       `throughput ratio aviary-webhook / bare fastify per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${pct(ratios, 50).toFixed(2)}`,
     );
+    await phase(`moderate c=${MODERATE}`, 'moderate', REQUESTS, MODERATE);
     await phase(`unloaded c=1`, 'seq', SEQUENTIAL, 1);
     const rss = /^process_resident_memory_bytes (\d+)$/m.exec(
       (await post(webhook.port, pair.cert, '', true, '/metrics')).body,
