@@ -20,7 +20,7 @@ const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
 const MODERATE = Number(process.env['BENCH_MODERATE_CONCURRENCY'] ?? 8);
 const REQUESTS = Number(process.env['BENCH_REQUESTS'] ?? 20_000);
 const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 2_000);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 /** Requests of the unloaded phase: one at a time, so latency is service time, not queueing. */
 const SEQUENTIAL = Number(process.env['BENCH_SEQUENTIAL'] ?? 2_000);
 /** Extra node flags for the webhook process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
@@ -207,9 +207,15 @@ spec:
       ) as number[];
       return `  | server (onResponse, n=${xs.length}) p50 ${pct(xs, 50).toFixed(2)} ms p99 ${pct(xs, 99).toFixed(2)} ms`;
     };
-    const phase = async (label: string, tag: string, count: number, concurrency: number) => {
+    const phase = async (
+      label: string,
+      tag: string,
+      count: number,
+      concurrency: number,
+      webhookFirst = false,
+    ) => {
       const rps: Record<string, number> = {};
-      for (const server of [base, webhook]) {
+      for (const server of webhookFirst ? [webhook, base] : [base, webhook]) {
         await load(
           server.port,
           pair.cert,
@@ -242,6 +248,8 @@ spec:
         `bench-${round}`,
         REQUESTS,
         CONCURRENCY,
+        // Alternate which server goes first, so drift on a shared machine hits both alike.
+        round % 2 === 0,
       );
       ratios.push(rps['aviary-webhook']! / rps['bare fastify']!);
     }

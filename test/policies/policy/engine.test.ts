@@ -378,6 +378,18 @@ t.test('signatures', async (t) => {
   );
 });
 
+t.test('an object too large to inspect is never taken as pinned', async (t) => {
+  const withExtra = (fields: number) => {
+    const object = isvc({ uri: 's3://ok/m/1/' });
+    const extra: Record<string, unknown> = {};
+    for (let i = 0; i < fields; i++) extra[`f${i}`] = i % 2 === 0 ? 'v' : { n: i };
+    (object['spec'] as Record<string, any>)['predictor'].model.extra = extra;
+    return object;
+  };
+  t.same(codes(run(PIN, { object: withExtra(1_000) })), [], 'a large but inspectable object');
+  t.same(codes(run(PIN, { object: withExtra(8_000) })), ['PIN_URI_INVALID@spec']);
+});
+
 t.test('an object too deep to inspect is never taken as pinned, and never crashes', async (t) => {
   const object = isvc({ uri: 's3://ok/m/1/' });
   let deep: Record<string, unknown> = {};
