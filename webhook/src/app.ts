@@ -94,8 +94,10 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
   });
   app.server.headersTimeout = 10_000;
 
-  app.addHook('onRequest', async (_req, reply) => {
+  // Callback style: an async hook costs a promise on every request.
+  app.addHook('onRequest', (_req, reply, done) => {
     if (deps.draining()) void reply.header('connection', 'close');
+    done();
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -241,6 +243,20 @@ function evaluate(deps: WebhookDeps, engine: Engine, r: AdmissionRequest): Decis
 
 const RULES = ['pinning', 'signatures', 'canary'] as const;
 
+const modeCache = new WeakMap<PolicySnapshot, ReadonlyMap<string, string>>();
+
+/** Policy name → mode, worked out once per policy snapshot rather than per review. */
+function modesOf(snapshot: PolicySnapshot): ReadonlyMap<string, string> {
+  let modes = modeCache.get(snapshot);
+  if (modes === undefined) {
+    modes = new Map(
+      snapshot.engine.policies.map((p) => [p.name, p.policy.spec.mode ?? 'enforce'] as const),
+    );
+    modeCache.set(snapshot, modes);
+  }
+  return modes;
+}
+
 function recordDecision(deps: WebhookDeps, snapshot: PolicySnapshot, decision: Decision): void {
   const m = deps.metrics;
   const all = [
@@ -250,9 +266,7 @@ function recordDecision(deps: WebhookDeps, snapshot: PolicySnapshot, decision: D
   ];
   for (const { f } of all)
     m.findings.inc({ policy: f.policy, rule: f.rule, mode: f.mode, code: f.code });
-  const modes = new Map(
-    snapshot.engine.policies.map((p) => [p.name, p.policy.spec.mode ?? 'enforce'] as const),
-  );
+  const modes = modesOf(snapshot);
   for (const policy of decision.matched) {
     const mode = modes.get(policy) ?? 'enforce';
     for (const rule of RULES) {
