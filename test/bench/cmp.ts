@@ -3,7 +3,8 @@
 // its "finished call" log line) next to cmpclient's wall time (ms: tar + upload + server work) and
 // recvMs (after the last chunk: checksum, untar, command). Measured against a baseline plugin whose
 // generate is a bare `node -e` printing one ConfigMap, alternating calls in the same run, over the
-// same repository tarball. Prints figures; asserts nothing. BENCH_RUNS (default 30) per example.
+// same repository tarball; aviary runs both as the plain bin and from its start-up snapshot (as the
+// plugin image runs it). Prints figures; asserts nothing. BENCH_RUNS (default 30) per example.
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
@@ -61,6 +62,7 @@ function row(label: string, s: Sample[]): string {
 
 const p = peer();
 const aviary = await new CmpServer(p).start();
+const snapshot = await new CmpServer(p, { snapshot: true }).start();
 const baseline = await new CmpServer(p, { pluginYaml: BASELINE_PLUGIN }).start();
 try {
   const apps = readdirSync(EXAMPLES, { withFileTypes: true })
@@ -80,38 +82,54 @@ try {
   console.log(
     `${''.padEnd(W)} ${'p50     p99'.padStart(15)}  ${'p50     p99'.padStart(15)}  ${'p50     p99'.padStart(15)}`,
   );
-  const all: Record<'aviary' | 'baseline', Sample[]> = { aviary: [], baseline: [] };
+  const all: Record<'aviary' | 'snapshot' | 'baseline', Sample[]> = {
+    aviary: [],
+    snapshot: [],
+    baseline: [],
+  };
   for (const app of apps) {
     for (let i = 0; i < warmup; i++) {
       await once(aviary, app);
+      await once(snapshot, app);
       await once(baseline, app);
     }
     const a: Sample[] = [];
+    const s: Sample[] = [];
     const b: Sample[] = [];
     for (let i = 0; i < runs; i++) {
       a.push(await once(aviary, app));
+      s.push(await once(snapshot, app));
       b.push(await once(baseline, app));
     }
     all.aviary.push(...a);
+    all.snapshot.push(...s);
     all.baseline.push(...b);
     console.log(row(`aviary generate  ${app}`, a));
+    console.log(row(`  from snapshot  ${app}`, s));
     console.log(row(`node -e baseline ${app}`, b));
   }
   console.log(row('aviary generate  (all examples)', all.aviary));
+  console.log(row('  from snapshot  (all examples)', all.snapshot));
   console.log(row('node -e baseline (all examples)', all.baseline));
-  const over = (q: number) =>
+  const over = (which: Sample[], q: number) =>
     percentile(
-      all.aviary.map((x) => x.server),
+      which.map((x) => x.server),
       q,
     ) -
     percentile(
       all.baseline.map((x) => x.server),
       q,
     );
-  console.log(
-    `aviary over the node baseline, server-side: p50 +${over(50).toFixed(1)} ms, p99 +${over(99).toFixed(1)} ms`,
-  );
+  for (const [name, which] of [
+    ['aviary', all.aviary],
+    ['aviary from its snapshot', all.snapshot],
+  ] as const) {
+    console.log(
+      `${name} over the node baseline, server-side: p50 +${over(which, 50).toFixed(1)} ms, p99 +${over(which, 99).toFixed(1)} ms`,
+    );
+  }
 } finally {
   await aviary.stop();
+  await snapshot.stop();
   await baseline.stop();
 }
