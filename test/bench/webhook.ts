@@ -256,7 +256,10 @@ spec:
     console.log(
       `throughput ratio aviary-webhook / bare fastify per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${pct(ratios, 50).toFixed(2)}`,
     );
-    await phase(`moderate c=${MODERATE}`, 'moderate', REQUESTS, MODERATE);
+    const moderate = await phase(`moderate c=${MODERATE}`, 'moderate', REQUESTS, MODERATE);
+    console.log(
+      `throughput ratio at c=${MODERATE}: ${(moderate['aviary-webhook']! / moderate['bare fastify']!).toFixed(2)}`,
+    );
     await phase(`unloaded c=1`, 'seq', SEQUENTIAL, 1);
     const rss = /^process_resident_memory_bytes (\d+)$/m.exec(
       (await post(webhook.port, pair.cert, '', true, '/metrics')).body,
