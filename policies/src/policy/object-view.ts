@@ -16,8 +16,8 @@ import { collectUriFields, type UriField } from './uris.js';
 export interface ObjectView {
   labels: Record<string, string>;
   uris: UriField[];
-  evidence: Map<string, ArtifactEvidence>;
-  evidenceProblem?: EvidenceProblem;
+  readonly evidence: Map<string, ArtifactEvidence>;
+  readonly evidenceProblem: EvidenceProblem | undefined;
   stable?: StableRecord;
   stableProblem?: EvidenceProblem;
   /** Knative: predictor.model.storageUri (or the first predictor URI). */
@@ -40,16 +40,31 @@ export function viewObject(object: unknown): ObjectView {
   if (isObj(meta['labels'])) {
     for (const [k, v] of Object.entries(meta['labels'])) if (typeof v === 'string') labels[k] = v;
   }
+  // The evidence annotation (which embeds whole signature bundles) is parsed on first use: on an
+  // UPDATE no rule reads the old object's evidence, and a review should not parse it for nothing.
+  let evidence: { map: Map<string, ArtifactEvidence>; problem?: EvidenceProblem } | undefined;
+  const readEvidence = () => {
+    if (evidence === undefined) {
+      const artifacts = parseArtifacts(annotations);
+      evidence =
+        'problem' in artifacts
+          ? { map: new Map(), problem: artifacts.problem }
+          : { map: new Map(artifacts.entries.map((e) => [e.uri, e])) };
+    }
+    return evidence;
+  };
   const view: ObjectView = {
     labels,
     uris: collectUriFields(spec),
-    evidence: new Map(),
+    get evidence() {
+      return readEvidence().map;
+    },
+    get evidenceProblem() {
+      return readEvidence().problem;
+    },
     canaryPercents: [],
     canaries: [],
   };
-  const artifacts = parseArtifacts(annotations);
-  if ('problem' in artifacts) view.evidenceProblem = artifacts.problem;
-  else for (const e of artifacts.entries) view.evidence.set(e.uri, e);
   const stable = parseStable(annotations);
   if ('problem' in stable) view.stableProblem = stable.problem;
   else if (stable.record) view.stable = stable.record;
