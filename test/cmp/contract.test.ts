@@ -38,14 +38,31 @@ t.teardown(() => server.stop());
 
 type Obj = Record<string, any>;
 
-/** GenerateManifest for `app` inside `repoRoot`, with the repo-server's env for that app. */
-function generate(repoRoot: string, app: AppSpec, timeout?: string): Promise<CallResult> {
-  return server.call('generate', {
+/**
+ * GenerateManifest for `app` inside `repoRoot`, with the repo-server's env for that app, on the
+ * suite's server unless another is given.
+ */
+function generate(
+  repoRoot: string,
+  app: AppSpec,
+  opts: { timeout?: string; on?: CmpServer } = {},
+): Promise<CallResult> {
+  return (opts.on ?? server).call('generate', {
     repoRoot,
     appPath: app.path,
     env: generateEnv(app),
     exclude: tarExclusions(),
-    ...(timeout ? { timeout } : {}),
+    ...(opts.timeout ? { timeout: opts.timeout } : {}),
+  });
+}
+
+/** GetParametersAnnouncement for an example app, with the repo-server's env for that call. */
+function announce(app: string, on: CmpServer = server): Promise<CallResult> {
+  return on.call('parameters', {
+    repoRoot: EXAMPLES,
+    appPath: app,
+    env: parametersEnv({ path: app }),
+    exclude: tarExclusions(),
   });
 }
 
@@ -127,12 +144,7 @@ t.test(
 );
 
 t.test('GetParametersAnnouncement: a valid ParameterAnnouncement list', async (t) => {
-  const r = await server.call('parameters', {
-    repoRoot: EXAMPLES,
-    appPath: 'fraud-detector',
-    env: parametersEnv({ path: 'fraud-detector' }),
-    exclude: tarExclusions(),
-  });
+  const r = await announce('fraud-detector');
   t.equal(r.status, 0, JSON.stringify(r.body));
   const list = r.body['parameterAnnouncements'] as Obj[];
   t.same(
@@ -215,23 +227,12 @@ t.test('the start-up snapshot (as the plugin image runs aviary) serves the same'
   for (const c of exampleCases) {
     const dir = path.basename(c.appDir);
     const app = { path: dir, namespace: 'ml-prod' };
-    const call = (s: CmpServer) =>
-      s.call('generate', {
-        repoRoot: EXAMPLES,
-        appPath: dir,
-        env: generateEnv(app),
-        exclude: tarExclusions(),
-      });
-    const [plain, fast] = [await call(server), await call(snap)];
+    const plain = await generate(EXAMPLES, app);
+    const fast = await generate(EXAMPLES, app, { on: snap });
     t.equal(fast.status, 0, `${dir}: ${JSON.stringify(fast.body).slice(0, 2000)}`);
     t.same(fast.body['manifests'], plain.body['manifests'], `${dir}: the same manifests`);
   }
-  const params = await snap.call('parameters', {
-    repoRoot: EXAMPLES,
-    appPath: 'churn-canary',
-    env: parametersEnv({ path: 'churn-canary' }),
-    exclude: tarExclusions(),
-  });
+  const params = await announce('churn-canary', snap);
   t.equal(params.status, 0, JSON.stringify(params.body));
   t.ok(Array.isArray(params.body['parameterAnnouncements']), 'parameters announced');
 });
@@ -468,7 +469,7 @@ t.test('past the deadline: killed cleanly, reported, and the server stays health
             path: 'churn-canary',
             env: { CMP_TEST_STALL: '1', ...(shield ? { CMP_TEST_SHIELD: '1' } : {}) },
           },
-          '2s',
+          { timeout: '2s' },
         );
         const elapsed = Date.now() - begin;
         t.ok(
