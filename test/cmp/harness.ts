@@ -264,8 +264,7 @@ export class CmpServer {
       aviaryWrapper(this.stateDir, this.options.snapshot === true),
       { mode: 0o755 },
     );
-    writeFileSync(path.join(this.stateDir, 'stall.mjs'), STALL_REGISTER);
-    writeFileSync(path.join(this.stateDir, 'stall-hooks.mjs'), STALL_HOOKS);
+    writeFileSync(path.join(this.stateDir, 'stall.mjs'), STALL_PRELOAD);
     chmodSync(path.join(bin, 'aviary'), 0o755);
 
     // The sidecar's env as deployed (HOME, ...), its /tmp made private here.
@@ -430,12 +429,13 @@ export class CmpServer {
  * The `aviary` on the sidecar's PATH: execs the built CLI with the test's node. Two test-only
  * switches, read from the request env (spec.source.plugin.env), make a deadline observable:
  *  - ARGOCD_ENV_CMP_TEST_STALL=1: aviary starts normally (its SIGTERM handler installed), then its
- *    CLI module load is held for 10 minutes by a module hook, i.e. a generate that never ends.
+ *    listing of the app folder is held for 10 minutes by a preloaded module, i.e. a generate
+ *    that never ends.
  *  - ARGOCD_ENV_CMP_TEST_SHIELD=1: run node as a child of this shell instead of exec'ing it, so the
  *    cmp-server's SIGKILL of the direct child hits the shell and aviary only gets the process-group
  *    SIGTERM (how aviary behaves under a shell wrapper).
- * The pid of the node process is written to <state>/aviary.pid. The stall switches hook module
- * loading, so they always run the plain bin.
+ * The pid of the node process is written to <state>/aviary.pid. The stall switches need a
+ * preload, so they always run the plain bin.
  */
 function aviaryWrapper(stateDir: string, snapshot: boolean): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -458,20 +458,16 @@ exit $?
 `;
 }
 
-const STALL_REGISTER = `import { register } from 'node:module';
-register('./stall-hooks.mjs', import.meta.url);
-`;
-
-// Runs on node's module-hooks thread: marks that aviary reached its CLI import (so its SIGTERM
-// handler is installed), then holds that import.
-const STALL_HOOKS = `import { writeFileSync } from 'node:fs';
-export async function load(url, context, next) {
-  if (url.endsWith('/dist/bundle/cli.js')) {
-    writeFileSync(new URL('./stalled', import.meta.url), String(process.pid));
-    await new Promise((r) => setTimeout(r, 600000));
-  }
-  return next(url, context);
-}
+// Preloaded into aviary: the app folder's directory listing never completes, i.e. a generate
+// stuck on I/O, with the event loop free so a SIGTERM handler can run. (Holding a module load in
+// a module-hooks thread instead blocks the main thread on Node 22+ and hides the handler.)
+const STALL_PRELOAD = `import fs, { writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+fs.promises.readdir = () => {
+  writeFileSync(new URL('./stalled', import.meta.url), String(process.pid));
+  return new Promise((resolve) => setTimeout(resolve, 600000));
+};
+syncBuiltinESMExports();
 `;
 
 /**
