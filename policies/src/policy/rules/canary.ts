@@ -125,31 +125,33 @@ function increaseFindings(view: ObjectView, old: ObjectView, maxIncrease: number
 function requireCanaryFindings(view: ObjectView, old: ObjectView): RuleFinding[] {
   const out: RuleFinding[] = [];
   const standard = view.canaries.length > 0 || old.canaries.length > 0;
+  const serving = view.servingUri;
+  const oldServing = old.servingUri;
   if (!standard) {
     const share = knativeShare(view);
-    const changed = view.servingUri !== undefined && view.servingUri !== old.servingUri;
+    const changed = serving !== undefined && serving !== oldServing;
     if (changed && (share === undefined || share === 100)) {
       const oldHadCanary = knativeShare(old) !== undefined;
       const allowed = new Set<string>();
-      if (oldHadCanary && old.servingUri !== undefined) allowed.add(old.servingUri);
-      const oldStable = old.stable?.uri ?? (oldHadCanary ? undefined : old.servingUri);
+      if (oldHadCanary && oldServing !== undefined) allowed.add(oldServing);
+      const oldStable = old.stable?.uri ?? (oldHadCanary ? undefined : oldServing);
       if (oldStable !== undefined) allowed.add(oldStable);
-      if (!allowed.has(view.servingUri!)) {
+      if (!allowed.has(serving)) {
         out.push({
           code: 'CANARY_REQUIRED',
           path: 'spec.predictor.canaryTrafficPercent',
-          message: `"${clip(view.servingUri!)}" is a new artifact; it must enter with canaryTrafficPercent below 100`,
+          message: `"${clip(serving)}" is a new artifact; it must enter with canaryTrafficPercent below 100`,
         });
       }
     }
     return out;
   }
-  const changed = view.servingUri !== undefined && view.servingUri !== old.servingUri;
-  if (changed && !old.canaries.some((c) => c.uri === view.servingUri)) {
+  const changed = serving !== undefined && serving !== oldServing;
+  if (changed && !old.canaries.some((c) => c.uri === serving)) {
     out.push({
       code: 'CANARY_REQUIRED',
       path: 'spec.predictor',
-      message: `"${clip(view.servingUri!)}" was not the previous canary; a new artifact must enter through spec.canary`,
+      message: `"${clip(serving)}" was not the previous canary; a new artifact must enter through spec.canary`,
     });
   }
   for (const c of view.canaries) {
