@@ -54,12 +54,30 @@ t.test('the webhook metrics exist before any traffic', async (t) => {
     'aviary_tls_reload_errors_total counter',
     'aviary_tls_certificate_expiry_timestamp_seconds gauge',
     'process_resident_memory_bytes gauge',
+    'process_cpu_seconds_total counter',
   ])
     t.match(text, new RegExp(`^# TYPE ${name}$`, 'm'));
   t.match(text, /^aviary_policies_loaded 0$/m);
   t.match(text, /^aviary_policy_reload_errors_total 0$/m);
   for (const le of ['0.001', '0.005', '0.025', '0.1'])
     t.match(text, new RegExp(`^aviary_admission_duration_seconds_bucket\\{le="${le}"\\} 0$`, 'm'));
+});
+
+t.test('a collected counter is read on every scrape', async (t) => {
+  let total = 1.5;
+  const reg = new Registry();
+  reg.register(new Counter('work_seconds_total', 'Work.', [], () => total));
+  t.match(reg.render(), /^work_seconds_total 1\.5$/m);
+  total = 4;
+  t.match(reg.render(), /^work_seconds_total 4$/m);
+
+  const cpu = () =>
+    Number(/^process_cpu_seconds_total (\S+)$/m.exec(createMetrics().registry.render())?.[1]);
+  const first = cpu();
+  t.ok(first > 0, `process CPU seconds: ${first}`);
+  const until = Date.now() + 20;
+  while (Date.now() < until); // burn a little CPU
+  t.ok(cpu() > first, 'process CPU seconds grow');
 });
 
 t.test('histogramQuantile interpolates like PromQL', async (t) => {

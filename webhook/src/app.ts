@@ -132,7 +132,8 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
   app.post(
     '/validate',
     {
-      onResponse: async (req, reply) => {
+      // Callback style, like onRequest: this runs once per review.
+      onResponse: (req, reply, done) => {
         const status = reply.statusCode;
         const outcome = outcomes.get(req) ?? {
           result: status >= 500 ? 'error' : 'invalid',
@@ -141,6 +142,7 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
         deps.metrics.requests.inc({ result: outcome.result });
         deps.metrics.duration.observe(reply.elapsedTime / 1000);
         logOutcome(req.log, outcome, status, reply.elapsedTime);
+        done();
       },
     },
     async (req, reply) => {

@@ -54,6 +54,15 @@ abstract class Labelled<T> implements Metric {
 }
 
 export class Counter extends Labelled<{ v: number }> {
+  constructor(
+    name: string,
+    help: string,
+    labelNames: readonly string[] = [],
+    /** For a total kept elsewhere (e.g. by the process): read on every scrape. */
+    private readonly collect?: () => number,
+  ) {
+    super(name, help, labelNames);
+  }
   inc(labels?: Labels, by = 1): void {
     this.entry(labels, () => ({ v: 0 })).v += by;
   }
@@ -61,6 +70,7 @@ export class Counter extends Labelled<{ v: number }> {
     return this.peek(labels)?.v ?? 0;
   }
   render(): string {
+    if (this.collect) this.entry(undefined, () => ({ v: 0 })).v = this.collect();
     let out = header(this.name, this.help, 'counter');
     if (this.series.size === 0 && this.labelNames.length === 0) out += `${this.name} 0\n`;
     for (const s of this.series.values())
@@ -254,6 +264,17 @@ export function createMetrics(): WebhookMetrics {
   registry.register(
     new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', [], () =>
       process.memoryUsage.rss(),
+    ),
+  );
+  registry.register(
+    new Counter(
+      'process_cpu_seconds_total',
+      'Total user and system CPU time spent in seconds.',
+      [],
+      () => {
+        const used = process.cpuUsage();
+        return (used.user + used.system) / 1e6;
+      },
     ),
   );
   registry.register(

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { destination } from 'pino';
 import { buildApp, type AppLogger, type WebhookApp } from './app.js';
-import { ClusterPolicySource, type ClusterOptions } from './cluster/source.js';
+import type { ClusterOptions, ClusterPolicySource } from './cluster/source.js';
 import type { PolicySource } from './deps.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import { watchPolicies } from './policy-reload.js';
@@ -58,10 +58,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const metrics = createMetrics();
   if (opts.policies === undefined && opts.cluster === undefined)
     throw new Error('no policy source: give policies, cluster, or both');
+  // Loaded only in cluster mode: @kubernetes/client-node costs ~50 MB of memory and start-up time.
   const cluster =
     opts.cluster === undefined
       ? undefined
-      : new ClusterPolicySource({
+      : new (await import('./cluster/source.js')).ClusterPolicySource({
           ...opts.cluster,
           ...(opts.policies !== undefined ? { policiesPath: opts.policies } : {}),
           ...(opts.trustedRoots !== undefined ? { trustedRoots: opts.trustedRoots } : {}),
