@@ -35,7 +35,9 @@ abstract class Labelled<T> implements Metric {
   constructor(
     readonly name: string,
     readonly help: string,
-    readonly labelNames: readonly string[],
+    readonly labelNames: readonly string[] = [],
+    /** For a value kept elsewhere (e.g. by the process): read on every scrape. */
+    protected readonly collect?: () => number,
   ) {}
   protected entry(labels: Labels | undefined, init: () => T): T {
     const values = this.labelNames.map((n) => labels?.[n] ?? '');
@@ -54,15 +56,6 @@ abstract class Labelled<T> implements Metric {
 }
 
 export class Counter extends Labelled<{ v: number }> {
-  constructor(
-    name: string,
-    help: string,
-    labelNames: readonly string[] = [],
-    /** For a total kept elsewhere (e.g. by the process): read on every scrape. */
-    private readonly collect?: () => number,
-  ) {
-    super(name, help, labelNames);
-  }
   inc(labels?: Labels, by = 1): void {
     this.entry(labels, () => ({ v: 0 })).v += by;
   }
@@ -80,14 +73,6 @@ export class Counter extends Labelled<{ v: number }> {
 }
 
 export class Gauge extends Labelled<{ v: number }> {
-  constructor(
-    name: string,
-    help: string,
-    labelNames: readonly string[] = [],
-    private readonly collect?: () => number,
-  ) {
-    super(name, help, labelNames);
-  }
   set(value: number, labels?: Labels): void {
     this.entry(labels, () => ({ v: 0 })).v = value;
   }
