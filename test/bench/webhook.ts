@@ -1,8 +1,13 @@
 // npm run bench:webhook — aviary-webhook (policy-only: pinning + canary rules, no signatures)
 // against a bare fastify HTTPS route that answers a fixed AdmissionReview, on the same machine in
-// the same run: requests/s and client p50/p99 for both, their ratio, and server-side p50/p99 (the
-// webhook's from its per-request log lines and its latency histogram; the bare route's from the
-// same reply.elapsedTime, collected in memory).
+// the same run. For both servers, under the same load:
+//  - requests/s, client p50/p99, and their throughput ratio (closed loop: 32 connections, then 8);
+//  - server-side p50/p99 (the webhook's from its per-request log lines and its latency histogram;
+//    the bare route's from the same reply.elapsedTime, collected in memory);
+//  - server CPU per request (process CPU time over the run / requests), a steadier view of the
+//    cost ratio than requests/s when the load generator shares the machine's cores;
+//  - an open loop at fixed arrival rates (default 1,000/s and half the bare route's throughput),
+//    where server-side latency is measured at a stated load rather than at saturation.
 // Both servers run as child processes (the webhook is the built bin/, exactly as deployed); the
 // load generator is node's https Agent with keep-alive. Run after `npm run build`.
 // Prints figures; asserts nothing (timing lives here, not in tests).
@@ -23,6 +28,16 @@ const WARMUP = Number(process.env['BENCH_WARMUP'] ?? 2_000);
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 /** Requests of the unloaded phase: one at a time, so latency is service time, not queueing. */
 const SEQUENTIAL = Number(process.env['BENCH_SEQUENTIAL'] ?? 2_000);
+/**
+ * Open-loop phase: requests arrive on a fixed schedule whatever the server does, as they do from
+ * a cluster, so server-side latency is measured at a stated load instead of at saturation (where
+ * a closed loop makes it the queue length divided by the throughput, for any server).
+ * Rates in requests/s; "bare/2" means half the bare route's median saturated throughput.
+ */
+const RATES = (process.env['BENCH_RATES'] ?? '1000,bare/2').split(',').filter(Boolean);
+const RATE_SECONDS = Number(process.env['BENCH_RATE_SECONDS'] ?? 5);
+/** Kept-alive connections the open loop may use (more than it needs at these rates). */
+const OPEN_LOOP_CONNECTIONS = 32;
 /** Extra node flags for the webhook process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const NODE_FLAGS = (process.env['BENCH_WEBHOOK_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 
@@ -52,6 +67,10 @@ async function baseline(certFile: string, keyFile: string): Promise<void> {
     },
     async () => fixed,
   );
+  app.get('/cpu', async () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1e6;
+  });
   app.get('/elapsed', async () => {
     const out = elapsed;
     elapsed = [];
@@ -207,60 +226,101 @@ spec:
       ) as number[];
       return `  | server (onResponse, n=${xs.length}) p50 ${pct(xs, 50).toFixed(2)} ms p99 ${pct(xs, 99).toFixed(2)} ms`;
     };
+    /**
+     * Both servers in turn under the same load: a warm-up on the same connections, then the
+     * measured run. `drive` is the closed loop (`load`) or the open loop (`openLoop`).
+     */
+    /** CPU seconds the server process has used (user + system), from the process itself. */
+    const cpuSeconds = async (server: Server) => {
+      if (server === base) return Number((await post(base.port, pair.cert, '', true, '/cpu')).body);
+      const text = (await post(webhook.port, pair.cert, '', true, '/metrics')).body;
+      return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]);
+    };
     const phase = async (
       label: string,
       tag: string,
-      count: number,
-      concurrency: number,
+      connections: number,
+      drive: (port: number, agent: Agent, body: (i: number) => string) => Promise<LoadResult>,
       webhookFirst = false,
     ) => {
       const rps: Record<string, number> = {};
+      const cpuUs: Record<string, number> = {};
       for (const server of webhookFirst ? [webhook, base] : [base, webhook]) {
-        await load(
-          server.port,
-          pair.cert,
-          (i) => `${head}warm-${tag}-${i}${tail}`,
-          WARMUP,
-          concurrency,
-        );
-        const before = server === webhook ? await histogram(webhook.port, pair.cert) : [];
-        if (server === base) await post(base.port, pair.cert, '', true, '/elapsed');
-        const r = await load(
-          server.port,
-          pair.cert,
-          (i) => `${head}${tag}-${i}${tail}`,
-          count,
-          concurrency,
-        );
-        rps[server.name] = r.rps;
-        console.log(
-          `${label}  ${server.name.padEnd(14)} ${r.rps.toFixed(0).padStart(6)} req/s  client p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}` +
-            (server === webhook ? await serverSide(tag, before) : await baseServerSide()),
-        );
+        const agent = new Agent({ keepAlive: true, maxSockets: connections, ca: pair.cert });
+        try {
+          await load(
+            server.port,
+            agent,
+            (i) => `${head}warm-${tag}-${i}${tail}`,
+            WARMUP,
+            connections,
+          );
+          const before = server === webhook ? await histogram(webhook.port, pair.cert) : [];
+          if (server === base) await post(base.port, pair.cert, '', true, '/elapsed');
+          const cpu0 = await cpuSeconds(server);
+          const r = await drive(server.port, agent, (i) => `${head}${tag}-${i}${tail}`);
+          cpuUs[server.name] = (((await cpuSeconds(server)) - cpu0) * 1e6) / r.count;
+          rps[server.name] = r.rps;
+          console.log(
+            `${label}  ${server.name.padEnd(14)} ${r.rps.toFixed(0).padStart(6)} req/s  client p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  errors ${r.errors}  server CPU ${cpuUs[server.name]!.toFixed(0)} us/req` +
+              (server === webhook ? await serverSide(tag, before) : await baseServerSide()),
+          );
+        } finally {
+          agent.destroy();
+        }
       }
-      return rps;
+      return { rps, cpuUs };
     };
+    const closed =
+      (count: number, concurrency: number) =>
+      (port: number, agent: Agent, body: (i: number) => string) =>
+        load(port, agent, body, count, concurrency);
 
     const ratios: number[] = [];
+    const cpuRatios: number[] = [];
+    const bareRps: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const rps = await phase(
+      const { rps, cpuUs } = await phase(
         `round ${round} c=${CONCURRENCY}`,
         `bench-${round}`,
-        REQUESTS,
         CONCURRENCY,
+        closed(REQUESTS, CONCURRENCY),
         // Alternate which server goes first, so drift on a shared machine hits both alike.
         round % 2 === 0,
       );
       ratios.push(rps['aviary-webhook']! / rps['bare fastify']!);
+      bareRps.push(rps['bare fastify']!);
+      cpuRatios.push(cpuUs['bare fastify']! / cpuUs['aviary-webhook']!);
     }
     console.log(
       `throughput ratio aviary-webhook / bare fastify per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${pct(ratios, 50).toFixed(2)}`,
     );
-    const moderate = await phase(`moderate c=${MODERATE}`, 'moderate', REQUESTS, MODERATE);
+    // The servers' own CPU per request does not depend on how the load generator and the servers
+    // happen to share the two cores in a round, so it is the steadier view of the same ratio.
+    console.log(
+      `server CPU-cost ratio (bare fastify us/req / aviary-webhook us/req) per round: ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}; median ${pct(cpuRatios, 50).toFixed(2)}`,
+    );
+    const { rps: moderate } = await phase(
+      `moderate c=${MODERATE}`,
+      'moderate',
+      MODERATE,
+      closed(REQUESTS, MODERATE),
+    );
     console.log(
       `throughput ratio at c=${MODERATE}: ${(moderate['aviary-webhook']! / moderate['bare fastify']!).toFixed(2)}`,
     );
-    await phase(`unloaded c=1`, 'seq', SEQUENTIAL, 1);
+    const bareMedian = pct(bareRps, 50);
+    for (const spec of RATES) {
+      const rate = spec === 'bare/2' ? Math.round(bareMedian / 2) : Number(spec);
+      if (!(rate > 0)) throw new Error(`BENCH_RATES: not a rate: ${spec}`);
+      await phase(
+        `open loop ${rate}/s${spec === 'bare/2' ? ' (half the bare route)' : ''}`,
+        `rate${rate}`,
+        OPEN_LOOP_CONNECTIONS,
+        (port, agent, body) => openLoop(port, agent, body, rate, RATE_SECONDS),
+      );
+    }
+    await phase(`unloaded c=1`, 'seq', 1, closed(SEQUENTIAL, 1));
     const rss = /^process_resident_memory_bytes (\d+)$/m.exec(
       (await post(webhook.port, pair.cert, '', true, '/metrics')).body,
     );
@@ -299,7 +359,6 @@ async function startChild(name: string, args: string[], logFile?: string): Promi
   throw new Error(`${name} did not start`);
 }
 
-let agent: Agent | undefined;
 function post(
   port: number,
   ca: string,
@@ -315,7 +374,8 @@ function post(
         port,
         method: get ? 'GET' : 'POST',
         path: urlPath,
-        ca,
+        // A pooled request takes the CA from its agent.
+        ...(ca ? { ca } : {}),
         agent: keepAlive ?? false,
         headers: get
           ? {}
@@ -333,16 +393,22 @@ function post(
   });
 }
 
-/** `count` requests over `concurrency` kept-alive connections; client-side latency per request. */
+interface LoadResult {
+  count: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Closed loop: `count` requests, `concurrency` at a time; each sender waits for its answer. */
 async function load(
   port: number,
-  ca: string,
+  agent: Agent,
   body: (i: number) => string,
   count: number,
-  concurrency = CONCURRENCY,
-) {
-  agent?.destroy();
-  agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca });
+  concurrency: number,
+): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -353,7 +419,7 @@ async function load(
         const i = next++;
         const t0 = process.hrtime.bigint();
         try {
-          const r = await post(port, ca, body(i), false, '/validate', agent);
+          const r = await post(port, '', body(i), false, '/validate', agent);
           if (r.status !== 200) errors++;
         } catch {
           errors++;
@@ -363,7 +429,58 @@ async function load(
     }),
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { rps: count / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
+  return { count, rps: count / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors };
+}
+
+/**
+ * Open loop: request i is due at start + i/rate whether or not earlier ones were answered; the
+ * client latency counts from when it was due, so a stall is not hidden by sending later.
+ */
+async function openLoop(
+  port: number,
+  agent: Agent,
+  body: (i: number) => string,
+  rate: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const count = Math.max(1, Math.round(rate * seconds));
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  let errors = 0;
+  let sent = 0;
+  const start = process.hrtime.bigint();
+  const now = () => Number(process.hrtime.bigint() - start) / 1e6;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      while (sent < count && (sent * 1000) / rate <= now()) {
+        const due = (sent * 1000) / rate;
+        const i = sent++;
+        pending.push(
+          post(port, '', body(i), false, '/validate', agent).then(
+            (r) => {
+              if (r.status !== 200) errors++;
+              latencies.push(now() - due);
+            },
+            () => {
+              errors++;
+              latencies.push(now() - due);
+            },
+          ),
+        );
+      }
+      if (sent < count) setTimeout(tick, Math.max(0, (sent * 1000) / rate - now()));
+      else resolve();
+    };
+    tick();
+  });
+  await Promise.all(pending);
+  return {
+    count,
+    rps: count / (now() / 1000),
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    errors,
+  };
 }
 
 function pct(xs: number[], p: number): number {
