@@ -23,8 +23,6 @@ const ALLOWED: Record<string, RegExp[]> = {
     /^@aviary\/policies(\/(engine|signature))?$/,
     /^fastify$/,
     /^@fastify\//,
-    // fastify's own logger; imported directly for its asynchronous destination.
-    /^pino$/,
     /^@kubernetes\/client-node$/,
     /^json-schema-to-ts$/,
   ],

@@ -2,7 +2,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { destination } from 'pino';
 import { buildApp, type AppLogger, type WebhookApp } from './app.js';
 import type { ClusterOptions, ClusterPolicySource } from './cluster/source.js';
 import type { PolicySource } from './deps.js';
@@ -221,14 +220,9 @@ export async function run(io: ServerIO): Promise<number> {
     io.stderr.write(`aviary-webhook: ${message}\n${USAGE}`);
     return 2;
   }
-  // One decision line per review: written synchronously, that is one write(2) on the event loop
-  // per request. The asynchronous destination writes from a buffer off the event loop instead, so
-  // under load lines leave in batches, and when idle each line still leaves at once. pino drains
-  // it before the process exits (its exit hooks); only a SIGKILL can lose lines still queued.
-  const logs = destination({ dest: 1, sync: false });
   let server: RunningServer;
   try {
-    server = await startServer({ ...options, logger: { ...loggerOptions(options), stream: logs } });
+    server = await startServer(options);
   } catch (err) {
     io.stderr.write(`aviary-webhook: cannot start: ${(err as Error).message}\n`);
     return 1;
@@ -238,9 +232,6 @@ export async function run(io: ServerIO): Promise<number> {
   await server.close();
   return 0;
 }
-
-const loggerOptions = (options: ServerOptions): object =>
-  typeof options.logger === 'object' && options.logger !== null ? options.logger : {};
 
 class HelpRequested extends Error {}
 
