@@ -14,10 +14,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loopbackRequest } from '../tools/loopback-https.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'aviary-bench-webhook-'));
   const servers: Server[] = [];
   try {
-    const pair = generateSelfSigned({ hosts: ['127.0.0.1'] });
+    const pair = generateSelfSigned({ hosts: ['localhost', '127.0.0.1'] });
     const cert = path.join(work, 'tls.crt');
     const key = path.join(work, 'tls.key');
     writeFileSync(cert, pair.cert);
@@ -199,10 +200,15 @@ spec:
     servers.push(base);
 
     // Sanity: the webhook allows this review; the baseline answers.
-    const probe = await post(webhook.port, pair.cert, `${head}probe${tail}`, false);
-    const probed = JSON.parse(probe.body) as { response: { allowed: boolean } };
+    const probe = await loopbackRequest(
+      webhook.port,
+      pair.cert,
+      '/validate',
+      `${head}probe${tail}`,
+    );
+    const probed = JSON.parse(probe.text) as { response: { allowed: boolean } };
     if (probe.status !== 200 || !probed.response.allowed)
-      throw new Error(`webhook did not allow the bench review: ${probe.body}`);
+      throw new Error(`webhook did not allow the bench review: ${probe.text}`);
 
     console.log(
       `node ${process.version}, ${availableParallelism()} CPUs; ${CONCURRENCY} concurrent keep-alive HTTPS connections; ` +
@@ -222,7 +228,7 @@ spec:
     };
     const baseServerSide = async () => {
       const xs = JSON.parse(
-        (await post(base.port, pair.cert, '', true, '/elapsed')).body,
+        (await loopbackRequest(base.port, pair.cert, '/elapsed')).text,
       ) as number[];
       return `  | server (onResponse, n=${xs.length}) p50 ${pct(xs, 50).toFixed(2)} ms p99 ${pct(xs, 99).toFixed(2)} ms`;
     };
@@ -232,8 +238,9 @@ spec:
      */
     /** CPU seconds the server process has used (user + system), from the process itself. */
     const cpuSeconds = async (server: Server) => {
-      if (server === base) return Number((await post(base.port, pair.cert, '', true, '/cpu')).body);
-      const text = (await post(webhook.port, pair.cert, '', true, '/metrics')).body;
+      if (server === base)
+        return Number((await loopbackRequest(base.port, pair.cert, '/cpu')).text);
+      const text = (await loopbackRequest(webhook.port, pair.cert, '/metrics')).text;
       return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]);
     };
     const phase = async (
@@ -250,13 +257,14 @@ spec:
         try {
           await load(
             server.port,
+            pair.cert,
             agent,
             (i) => `${head}warm-${tag}-${i}${tail}`,
             WARMUP,
             connections,
           );
           const before = server === webhook ? await histogram(webhook.port, pair.cert) : [];
-          if (server === base) await post(base.port, pair.cert, '', true, '/elapsed');
+          if (server === base) await loopbackRequest(base.port, pair.cert, '/elapsed');
           const cpu0 = await cpuSeconds(server);
           const r = await drive(server.port, agent, (i) => `${head}${tag}-${i}${tail}`);
           cpuUs[server.name] = (((await cpuSeconds(server)) - cpu0) * 1e6) / r.count;
@@ -274,7 +282,7 @@ spec:
     const closed =
       (count: number, concurrency: number) =>
       (port: number, agent: Agent, body: (i: number) => string) =>
-        load(port, agent, body, count, concurrency);
+        load(port, pair.cert, agent, body, count, concurrency);
 
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
@@ -317,12 +325,12 @@ spec:
         `open loop ${rate}/s${spec === 'bare/2' ? ' (half the bare route)' : ''}`,
         `rate${rate}`,
         OPEN_LOOP_CONNECTIONS,
-        (port, agent, body) => openLoop(port, agent, body, rate, RATE_SECONDS),
+        (port, agent, body) => openLoop(port, pair.cert, agent, body, rate, RATE_SECONDS),
       );
     }
     await phase(`unloaded c=1`, 'seq', 1, closed(SEQUENTIAL, 1));
     const rss = /^process_resident_memory_bytes (\d+)$/m.exec(
-      (await post(webhook.port, pair.cert, '', true, '/metrics')).body,
+      (await loopbackRequest(webhook.port, pair.cert, '/metrics')).text,
     );
     if (rss)
       console.log(`aviary-webhook RSS after the run: ${(Number(rss[1]) / 1048576).toFixed(1)} MiB`);
@@ -333,7 +341,7 @@ spec:
   }
 
   async function histogram(port: number, ca: string) {
-    const text = (await post(port, ca, '', true, '/metrics')).body;
+    const text = (await loopbackRequest(port, ca, '/metrics')).text;
     return [
       ...text.matchAll(/^aviary_admission_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm),
     ].map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) }));
@@ -359,40 +367,6 @@ async function startChild(name: string, args: string[], logFile?: string): Promi
   throw new Error(`${name} did not start`);
 }
 
-function post(
-  port: number,
-  ca: string,
-  body: string,
-  get = false,
-  urlPath = '/validate',
-  keepAlive?: Agent,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: get ? 'GET' : 'POST',
-        path: urlPath,
-        // A pooled request takes the CA from its agent.
-        ...(ca ? { ca } : {}),
-        agent: keepAlive ?? false,
-        headers: get
-          ? {}
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(get ? undefined : body);
-  });
-}
-
 interface LoadResult {
   count: number;
   rps: number;
@@ -404,6 +378,7 @@ interface LoadResult {
 /** Closed loop: `count` requests, `concurrency` at a time; each sender waits for its answer. */
 async function load(
   port: number,
+  ca: string,
   agent: Agent,
   body: (i: number) => string,
   count: number,
@@ -419,7 +394,7 @@ async function load(
         const i = next++;
         const t0 = process.hrtime.bigint();
         try {
-          const r = await post(port, '', body(i), false, '/validate', agent);
+          const r = await loopbackRequest(port, ca, '/validate', body(i), agent);
           if (r.status !== 200) errors++;
         } catch {
           errors++;
@@ -438,6 +413,7 @@ async function load(
  */
 async function openLoop(
   port: number,
+  ca: string,
   agent: Agent,
   body: (i: number) => string,
   rate: number,
@@ -456,7 +432,7 @@ async function openLoop(
         const due = (sent * 1000) / rate;
         const i = sent++;
         pending.push(
-          post(port, '', body(i), false, '/validate', agent).then(
+          loopbackRequest(port, ca, '/validate', body(i), agent).then(
             (r) => {
               if (r.status !== 200) errors++;
               latencies.push(now() - due);
