@@ -471,6 +471,43 @@ t.test('not ready: /readyz 503 and /validate 503 until a policy set is active', 
   t.equal(metrics.requests.get({ result: 'unavailable' }), 1);
 });
 
+t.test(
+  'latency ends when the answer is handed to the connection, not when the write completes',
+  async (t) => {
+    const dir = t.testdir(POLICIES);
+    const metrics = createMetrics();
+    const state = new WebhookState(metrics, (ns) => LABELS[ns] ?? {});
+    state.snapshot = (await loadPolicySnapshot({ policies: dir })).snapshot;
+    const sink = logSink();
+    const app = buildApp(state, {
+      https: testCert(),
+      logger: { level: 'info', stream: sink.stream },
+    });
+    // Other work holding the event loop right after the answer went out (as other connections'
+    // reviews do under load) delays the write's completion, not the answer.
+    const HOLD_MS = 80;
+    app.addHook('onSend', (_req, reply, payload, done) => {
+      reply.raw.once('prefinish', () => {
+        const until = performance.now() + HOLD_MS;
+        while (performance.now() < until);
+      });
+      done(null, payload);
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    t.teardown(() => app.close());
+    const port = (app.server.address() as { port: number }).port;
+
+    const r = await send(port, { body: review({ uid: 'u-handoff', object: good() }), ca });
+    t.equal(r.status, 200);
+    const line = sink.lines.find((l) => l.uid === 'u-handoff');
+    t.type(line?.latencyMs, 'number');
+    t.ok(line!.latencyMs < HOLD_MS, `logged ${line!.latencyMs} ms, under the ${HOLD_MS} ms hold`);
+    const text = (await send(port, { path: '/metrics', ca })).text;
+    t.match(text, /^aviary_admission_duration_seconds_bucket\{le="0\.05"\} 1$/m);
+    t.match(text, /^aviary_admission_duration_seconds_count 1$/m);
+  },
+);
+
 t.test('signed artifacts: verified digests and signers are recorded', async (t) => {
   const golden = readFileSync(path.join(FIXTURES, 'golden/examples/churn-canary.yaml'), 'utf8');
   const churn = parseAllDocuments(golden)

@@ -75,6 +75,7 @@ interface Outcome {
  */
 export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
   const outcomes = new WeakMap<FastifyRequest, Outcome>();
+  const answeredMs = new WeakMap<FastifyRequest, number>();
   const app = Fastify<HttpsServer>({
     // null: plain HTTP, for tests that only use inject.
     https: opts.https ? { cert: opts.https.cert, key: opts.https.key } : null,
@@ -132,6 +133,14 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
   app.post(
     '/validate',
     {
+      // Latency ends when the answer is handed to the connection ('prefinish'), not at
+      // onResponse: 'finish' waits for the write callback, which the event loop runs only after
+      // every other connection that was ready in the same turn, so under load it would count
+      // other reviews' work as this one's.
+      onRequest: (req, reply, done) => {
+        reply.raw.once('prefinish', () => answeredMs.set(req, reply.elapsedTime));
+        done();
+      },
       // Callback style, like onRequest: this runs once per review.
       onResponse: (req, reply, done) => {
         const status = reply.statusCode;
@@ -139,9 +148,11 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
           result: status >= 500 ? 'error' : 'invalid',
           error: 'rejected before review',
         };
+        // No 'prefinish' when the connection went away first: then up to the end of the response.
+        const ms = answeredMs.get(req) ?? reply.elapsedTime;
         deps.metrics.requests.inc({ result: outcome.result });
-        deps.metrics.duration.observe(reply.elapsedTime / 1000);
-        logOutcome(req.log, outcome, status, reply.elapsedTime);
+        deps.metrics.duration.observe(ms / 1000);
+        logOutcome(req.log, outcome, status, ms);
         done();
       },
     },

@@ -205,7 +205,7 @@ export function createMetrics(): WebhookMetrics {
     duration: registry.register(
       new Histogram(
         'aviary_admission_duration_seconds',
-        'Time to answer /validate, from the first byte of the request to the response (body parsing included).',
+        'Time to answer /validate: from its headers being read to the response being handed to the connection (body parsing and evaluation included).',
         DURATION_BUCKETS,
       ),
     ),
