@@ -48,20 +48,46 @@ export type WebhookApp = FastifyInstance<HttpsServer>;
 /** Result label of `aviary_admission_requests_total`. */
 type Result = 'allowed' | 'denied' | 'skipped' | 'invalid' | 'unavailable' | 'error';
 
-/** What one /validate call did, for its log line and metrics (never the object itself). */
+/**
+ * What one /validate call did, for its log line and metrics (never the object itself). It is
+ * also the log line: fields in log order, all present from the start (pino leaves out undefined
+ * ones), so every outcome has one shape. Copying it, or adding fields as the review goes, costs
+ * ~20 µs per review in pino's serializer.
+ */
 interface Outcome {
   result: Result;
-  uid?: string;
-  operation?: string;
-  kind?: string;
-  namespace?: string;
-  name?: string;
-  dryRun?: boolean;
-  policies?: string[];
-  violations?: string[];
-  warnings?: number;
-  verified?: string[];
-  error?: string;
+  uid: string | undefined;
+  operation: string | undefined;
+  kind: string | undefined;
+  dryRun: boolean | undefined;
+  namespace: string | undefined;
+  name: string | undefined;
+  policies: string[] | undefined;
+  violations: string[] | undefined;
+  warnings: number | undefined;
+  verified: string[] | undefined;
+  error: string | undefined;
+  statusCode: number | undefined;
+  latencyMs: number | undefined;
+}
+
+function outcomeOf(result: Result, r?: AdmissionRequest, error?: string): Outcome {
+  return {
+    result,
+    uid: r?.uid,
+    operation: r?.operation,
+    kind: r && `${r.kind.group}/${r.kind.version}/${r.kind.kind}`,
+    dryRun: r?.dryRun,
+    namespace: r?.namespace,
+    name: r?.name,
+    policies: undefined,
+    violations: undefined,
+    warnings: undefined,
+    verified: undefined,
+    error,
+    statusCode: undefined,
+    latencyMs: undefined,
+  };
 }
 
 /**
@@ -144,10 +170,9 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
       // Callback style, like onRequest: this runs once per review.
       onResponse: (req, reply, done) => {
         const status = reply.statusCode;
-        const outcome = outcomes.get(req) ?? {
-          result: status >= 500 ? 'error' : 'invalid',
-          error: 'rejected before review',
-        };
+        const outcome =
+          outcomes.get(req) ??
+          outcomeOf(status >= 500 ? 'error' : 'invalid', undefined, 'rejected before review');
         // No 'prefinish' when the connection went away first: then up to the end of the response.
         const ms = answeredMs.get(req) ?? reply.elapsedTime;
         deps.metrics.requests.inc({ result: outcome.result });
@@ -159,7 +184,7 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
     async (req, reply) => {
       const parsed = parseReview(req.body);
       if (!parsed.ok) {
-        outcomes.set(req, { result: 'invalid', error: parsed.code });
+        outcomes.set(req, outcomeOf('invalid', undefined, parsed.code));
         return reply.code(400).send({
           statusCode: 400,
           code: parsed.code,
@@ -168,15 +193,7 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
         });
       }
       const r = parsed.request;
-      const outcome: Outcome = {
-        result: 'allowed',
-        uid: r.uid,
-        operation: r.operation,
-        kind: `${r.kind.group}/${r.kind.version}/${r.kind.kind}`,
-        dryRun: r.dryRun,
-        ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
-        ...(r.name !== undefined ? { name: r.name } : {}),
-      };
+      const outcome = outcomeOf('allowed', r);
       outcomes.set(req, outcome);
       const send = (response: AdmissionResponse) => reply.send(review(response));
 
@@ -302,9 +319,10 @@ function logOutcome(
   statusCode: number,
   elapsedMs: number,
 ): void {
-  const line = { ...outcome, statusCode, latencyMs: Math.round(elapsedMs * 1000) / 1000 };
+  outcome.statusCode = statusCode;
+  outcome.latencyMs = Math.round(elapsedMs * 1000) / 1000;
   if (outcome.result === 'invalid' || outcome.result === 'unavailable')
-    log.warn(line, 'admission request rejected');
-  else if (outcome.result === 'error') log.error(line, 'admission');
-  else log.info(line, 'admission');
+    log.warn(outcome, 'admission request rejected');
+  else if (outcome.result === 'error') log.error(outcome, 'admission');
+  else log.info(outcome, 'admission');
 }
