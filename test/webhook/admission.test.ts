@@ -161,7 +161,7 @@ t.test('decisionResponse', async (t) => {
   t.match(JSON.parse(cut).pop(), /^\.\.\. \d+ more$/);
 });
 
-t.test('nestsDeeperThan walks without recursion', async (t) => {
+t.test('nestsDeeperThan stops at the limit, however deep the input', async (t) => {
   let deep: any = {};
   const root = deep;
   for (let i = 0; i < 100_000; i++) deep = (deep.a = [{}])[0];
@@ -170,4 +170,7 @@ t.test('nestsDeeperThan walks without recursion', async (t) => {
   t.equal(nestsDeeperThan({ a: { b: { c: {} } } }, 3), true);
   t.equal(nestsDeeperThan({ a: { b: { c: 1 } } }, 3), false);
   t.equal(nestsDeeperThan(null, 0), false);
+  t.equal(nestsDeeperThan([[[[]]]], 3), true, 'arrays count as levels');
+  t.equal(nestsDeeperThan([[[1]]], 3), false);
+  t.equal(nestsDeeperThan({ a: 1, b: [{ c: [] }] }, 3), true, 'a deep branch after a shallow one');
 });

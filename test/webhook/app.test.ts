@@ -472,6 +472,54 @@ t.test('not ready: /readyz 503 and /validate 503 until a policy set is active', 
 });
 
 t.test(
+  'decisions_total: one series per matched policy and rule, labelled with its strictest finding',
+  async (t) => {
+    const cases: {
+      name: string;
+      object: Record<string, unknown>;
+      policy: string;
+      mode: string;
+      expected: Record<string, string>;
+    }[] = [
+      {
+        name: 'enforce: canary violations outrank the CREATE advisory',
+        object: isvc({ uri: 's3://models/iris/1/', namespace: 'ml-prod', canary: 30 }),
+        policy: 'pin-prod',
+        mode: 'enforce',
+        expected: { pinning: 'pass', signatures: 'pass', canary: 'deny' },
+      },
+      {
+        name: 'warn: only the CREATE advisory',
+        object: isvc({ uri: 's3://models/iris/1/', namespace: 'ml-staging', canary: 5 }),
+        policy: 'pin-staging',
+        mode: 'warn',
+        expected: { pinning: 'pass', signatures: 'pass', canary: 'warn' },
+      },
+      {
+        name: 'audit: a pinning finding',
+        object: isvc({ uri: 'gs://elsewhere/iris/1/', namespace: 'ml-audit' }),
+        policy: 'pin-audit',
+        mode: 'audit',
+        expected: { pinning: 'audit', signatures: 'pass', canary: 'pass' },
+      },
+    ];
+    for (const c of cases) {
+      const { port, state } = await startApp(t);
+      const namespace = (c.object['metadata'] as { namespace: string }).namespace;
+      const r = await send(port, { body: review({ namespace, object: c.object }), ca });
+      t.equal(r.status, 200, c.name);
+      for (const [rule, expected] of Object.entries(c.expected))
+        for (const decision of ['pass', 'audit', 'warn', 'deny'])
+          t.equal(
+            state.metrics.decisions.get({ policy: c.policy, rule, mode: c.mode, decision }),
+            decision === expected ? 1 : 0,
+            `${c.name}: ${rule} ${decision}`,
+          );
+    }
+  },
+);
+
+t.test(
   'latency ends when the answer is handed to the connection, not when the write completes',
   async (t) => {
     const dir = t.testdir(POLICIES);

@@ -174,16 +174,18 @@ function metadataField(object: unknown, field: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-/** Whether a JSON value nests deeper than `max` levels (iterative: no recursion on input). */
+/** Whether a JSON value nests deeper than `max` levels; never descends more than `max` levels. */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v as Obj))
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  if (value === null || typeof value !== 'object') return false;
+  if (max <= 0) return true;
+  // Recursion is bounded by `max`; no per-node allocation, since this visits every node of both
+  // objects of every review.
+  if (Array.isArray(value)) {
+    for (const child of value) if (nestsDeeperThan(child, max - 1)) return true;
+    return false;
   }
+  for (const key in value)
+    if (Object.hasOwn(value, key) && nestsDeeperThan((value as Obj)[key], max - 1)) return true;
   return false;
 }
 

@@ -8,7 +8,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
-import type { Decision, Engine } from '@aviary/policies/engine';
+import type { Decision, Engine, PolicyFinding } from '@aviary/policies/engine';
 import {
   MAX_OBJECT_DEPTH,
   decisionResponse,
@@ -287,27 +287,28 @@ function modesOf(snapshot: PolicySnapshot): ReadonlyMap<string, string> {
   return modes;
 }
 
+/** Label of `aviary_admission_decisions_total`, from least to most strict. */
+const STRICTNESS = ['pass', 'audit', 'warn', 'deny'] as const;
+
 function recordDecision(deps: WebhookDeps, snapshot: PolicySnapshot, decision: Decision): void {
   const m = deps.metrics;
-  const all = [
-    ...decision.violations.map((f) => ({ f, as: 'deny' as const })),
-    ...decision.warnings.map((f) => ({ f, as: 'warn' as const })),
-    ...decision.audits.map((f) => ({ f, as: 'audit' as const })),
-  ];
-  for (const { f } of all)
-    m.findings.inc({ policy: f.policy, rule: f.rule, mode: f.mode, code: f.code });
+  // The strictest finding per policy and rule; a matched policy's rule with none passed.
+  const strictest = new Map<string, number>();
+  const note = (findings: readonly PolicyFinding[], as: number) => {
+    for (const f of findings) {
+      m.findings.inc({ policy: f.policy, rule: f.rule, mode: f.mode, code: f.code });
+      const key = `${f.policy}\u0000${f.rule}`;
+      if (as > (strictest.get(key) ?? 0)) strictest.set(key, as);
+    }
+  };
+  note(decision.violations, STRICTNESS.indexOf('deny'));
+  note(decision.warnings, STRICTNESS.indexOf('warn'));
+  note(decision.audits, STRICTNESS.indexOf('audit'));
   const modes = modesOf(snapshot);
   for (const policy of decision.matched) {
     const mode = modes.get(policy) ?? 'enforce';
     for (const rule of RULES) {
-      const mine = all.filter((x) => x.f.policy === policy && x.f.rule === rule);
-      const outcome = mine.some((x) => x.as === 'deny')
-        ? 'deny'
-        : mine.some((x) => x.as === 'warn')
-          ? 'warn'
-          : mine.some((x) => x.as === 'audit')
-            ? 'audit'
-            : 'pass';
+      const outcome = STRICTNESS[strictest.get(`${policy}\u0000${rule}`) ?? 0]!;
       m.decisions.inc({ policy, rule, mode, decision: outcome });
     }
   }
