@@ -66,7 +66,7 @@ async function baseline(certFile: string, keyFile: string): Promise<void> {
     '/validate',
     {
       onRequest: (_req, reply, done) => {
-        reply.raw.once('prefinish', () => elapsed.push(reply.elapsedTime));
+        reply.raw.on('prefinish', () => elapsed.push(reply.elapsedTime));
         done();
       },
       onResponse: (_req, reply, done) => {
