@@ -533,7 +533,7 @@ t.test(
     });
     // Other work holding the event loop right after the answer went out (as other connections'
     // reviews do under load) delays the write's completion, not the answer.
-    const HOLD_MS = 80;
+    const HOLD_MS = 300;
     app.addHook('onSend', (_req, reply, payload, done) => {
       reply.raw.once('prefinish', () => {
         const until = performance.now() + HOLD_MS;
@@ -551,7 +551,8 @@ t.test(
     t.type(line?.latencyMs, 'number');
     t.ok(line!.latencyMs < HOLD_MS, `logged ${line!.latencyMs} ms, under the ${HOLD_MS} ms hold`);
     const text = (await send(port, { path: '/metrics', ca })).text;
-    t.match(text, /^aviary_admission_duration_seconds_bucket\{le="0\.05"\} 1$/m);
+    // Under the hold, with room for a slow first review on a busy machine.
+    t.match(text, /^aviary_admission_duration_seconds_bucket\{le="0\.25"\} 1$/m);
     t.match(text, /^aviary_admission_duration_seconds_count 1$/m);
   },
 );
