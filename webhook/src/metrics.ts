@@ -40,17 +40,23 @@ abstract class Labelled<T> implements Metric {
     protected readonly collect?: () => number,
   ) {}
   protected entry(labels: Labels | undefined, init: () => T): T {
-    const values = this.labelNames.map((n) => labels?.[n] ?? '');
-    const key = values.join('\u0000');
+    const key = this.keyOf(labels);
     let s = this.series.get(key);
     if (!s) {
-      s = { values, data: init() };
+      s = { values: this.labelNames.map((n) => labels?.[n] ?? ''), data: init() };
       this.series.set(key, s);
     }
     return s.data;
   }
   protected peek(labels: Labels | undefined): T | undefined {
-    return this.series.get(this.labelNames.map((n) => labels?.[n] ?? '').join('\u0000'))?.data;
+    return this.series.get(this.keyOf(labels))?.data;
+  }
+  /** Label values joined by NUL; no arrays, since reviews update several series each. */
+  private keyOf(labels: Labels | undefined): string {
+    let key = '';
+    for (let i = 0; i < this.labelNames.length; i++)
+      key += (i === 0 ? '' : '\u0000') + (labels?.[this.labelNames[i]!] ?? '');
+    return key;
   }
   abstract render(): string;
 }

@@ -19,61 +19,78 @@ const MAX_NODES = 10_000;
 const MAX_DEPTH = 64;
 
 export function collectUriFields(spec: unknown): UriField[] {
-  const out: UriField[] = [];
-  let budget = MAX_NODES;
-  let tooDeep = false;
-  // The path is kept as a stack of segments and only turned into a string for a field found:
-  // admission walks every node of two objects per review, and almost none is a URI field.
-  const at: (string | number)[] = [];
-  const pathOf = (...tail: (string | number)[]) =>
-    ['spec', ...at, ...tail]
-      .map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`))
-      .join('');
-  const walk = (value: unknown, depth: number): void => {
-    if (--budget < 0) return;
-    if (depth > MAX_DEPTH) {
-      tooDeep = true;
-      return;
-    }
-    if (Array.isArray(value)) {
-      for (let i = 0; i < value.length; i++) {
-        at.push(i);
-        walk(value[i], depth + 1);
-        at.pop();
-      }
-      return;
-    }
-    if (!isObj(value)) return;
-    for (const key of Object.keys(value)) {
-      const v = value[key];
-      if (key === 'storageUri') {
-        out.push({ path: pathOf(key), uri: typeof v === 'string' ? v : undefined });
-      } else if (key === 'storageUris' && Array.isArray(v)) {
-        v.forEach((entry: unknown, i) => {
-          const uri = isObj(entry) ? entry['uri'] : undefined;
-          out.push({ path: pathOf(key, i, 'uri'), uri: typeof uri === 'string' ? uri : undefined });
-        });
-      } else if (key === 'env' && Array.isArray(v)) {
-        v.forEach((e: unknown, i) => {
-          if (isObj(e) && e['name'] === 'STORAGE_URI') {
-            out.push({
-              path: pathOf(key, i, 'value'),
-              uri: typeof e['value'] === 'string' ? e['value'] : undefined,
-            });
-          }
-        });
-      } else if (v !== null && typeof v === 'object') {
-        at.push(key);
-        walk(v, depth + 1);
-        at.pop();
-      } else if (--budget >= 0 && depth + 1 > MAX_DEPTH) {
-        // What walking the scalar would do, without the call.
-        tooDeep = true;
-      }
-    }
-  };
-  walk(spec, 0);
+  const w: Walk = { out: [], budget: MAX_NODES, tooDeep: false, at: [] };
+  walk(w, spec, 0);
   // An object too large or too deep to inspect completely cannot be shown to be pinned.
-  if (budget < 0 || tooDeep) out.push({ path: 'spec', uri: undefined });
-  return out;
+  if (w.budget < 0 || w.tooDeep) w.out.push({ path: 'spec', uri: undefined });
+  return w.out;
+}
+
+/**
+ * One walk's state. The path is kept as a stack of segments and only turned into a string for a
+ * field found; the walk allocates nothing per node otherwise: admission walks every node of two
+ * objects per review, and almost none is a URI field.
+ */
+interface Walk {
+  out: UriField[];
+  budget: number;
+  tooDeep: boolean;
+  at: (string | number)[];
+}
+
+function pathOf(at: readonly (string | number)[], ...tail: (string | number)[]): string {
+  let path = 'spec';
+  for (const s of at) path += typeof s === 'number' ? `[${s}]` : `.${s}`;
+  for (const s of tail) path += typeof s === 'number' ? `[${s}]` : `.${s}`;
+  return path;
+}
+
+function walk(w: Walk, value: unknown, depth: number): void {
+  if (--w.budget < 0) return;
+  if (depth > MAX_DEPTH) {
+    w.tooDeep = true;
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      w.at.push(i);
+      walk(w, value[i], depth + 1);
+      w.at.pop();
+    }
+    return;
+  }
+  if (!isObj(value)) return;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const v = value[key];
+    if (key === 'storageUri') {
+      w.out.push({ path: pathOf(w.at, key), uri: typeof v === 'string' ? v : undefined });
+    } else if (key === 'storageUris' && Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const entry: unknown = v[i];
+        const uri = isObj(entry) ? entry['uri'] : undefined;
+        w.out.push({
+          path: pathOf(w.at, key, i, 'uri'),
+          uri: typeof uri === 'string' ? uri : undefined,
+        });
+      }
+    } else if (key === 'env' && Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const e: unknown = v[i];
+        if (isObj(e) && e['name'] === 'STORAGE_URI') {
+          w.out.push({
+            path: pathOf(w.at, key, i, 'value'),
+            uri: typeof e['value'] === 'string' ? e['value'] : undefined,
+          });
+        }
+      }
+    } else if (v !== null && typeof v === 'object') {
+      w.at.push(key);
+      walk(w, v, depth + 1);
+      w.at.pop();
+    } else if (--w.budget >= 0 && depth + 1 > MAX_DEPTH) {
+      // What walking the scalar would do, without the call.
+      w.tooDeep = true;
+    }
+  }
 }
