@@ -318,12 +318,12 @@ spec:
     console.log(
       `throughput ratio aviary-webhook / bare fastify per round: ${ratios.map((r) => r.toFixed(2)).join(', ')}; median ${pct(ratios, 50).toFixed(2)} (target: >= 0.70)`,
     );
-    // The servers' own CPU per request does not depend on how the load generator and the servers
-    // happen to share the two cores in a round, so it is the steadier view of the same ratio.
     const roundP99 = ratios.map((_, i) => webhookP99[`bench-${i + 1}`]!);
     console.log(
       `aviary-webhook server-side p99 at c=${CONCURRENCY} per round: ${roundP99.map((x) => x.toFixed(2)).join(', ')} ms; worst ${Math.max(...roundP99).toFixed(2)} ms (target: <= 5 ms)`,
     );
+    // The servers' own CPU per request does not depend on how the load generator and the servers
+    // happen to share the two cores in a round, so it is the steadier view of the same ratio.
     console.log(
       `server CPU-cost ratio (bare fastify us/req / aviary-webhook us/req) per round: ${cpuRatios.map((r) => r.toFixed(2)).join(', ')}; median ${pct(cpuRatios, 50).toFixed(2)}`,
     );
