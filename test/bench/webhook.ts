@@ -247,10 +247,6 @@ spec:
         ` | to write completion p99 ${pct(completed, 99).toFixed(2)} ms`
       );
     };
-    /**
-     * Both servers in turn under the same load: a warm-up on the same connections, then the
-     * measured run. `drive` is the closed loop (`load`) or the open loop (`openLoop`).
-     */
     /** CPU seconds the server process has used (user + system), from the process itself. */
     const cpuSeconds = async (server: Server) => {
       if (server === base)
@@ -258,6 +254,10 @@ spec:
       const text = (await loopbackRequest(webhook.port, pair.cert, '/metrics')).text;
       return Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1]);
     };
+    /**
+     * Both servers in turn under the same load: a warm-up on the same connections, then the
+     * measured run. `drive` is the closed loop (`load`) or the open loop (`openLoop`).
+     */
     const phase = async (
       label: string,
       tag: string,
