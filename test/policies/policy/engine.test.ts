@@ -294,6 +294,7 @@ t.test('matching by namespace list, namespace selector and object selector', asy
   const ns = policy('p', 'match:\n  namespaces: [prod]\npinning: {}');
   t.equal(run(ns, { object, namespace: 'prod' }).allowed, false, 'listed namespace');
   t.equal(run(ns, { object, namespace: 'dev' }).allowed, true, 'other namespace');
+  t.equal(run(ns, { object, namespace: undefined }).allowed, false, 'unknown namespace: assumed');
   const sel = policy(
     'p',
     'match:\n  namespaceSelector:\n    matchLabels: { env: prod }\n    matchExpressions:\n      - { key: tier, operator: NotIn, values: [sandbox] }\npinning: {}',
