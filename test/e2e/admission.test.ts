@@ -4,6 +4,7 @@ import path from 'node:path';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { formatArtifacts } from '@aviary/policies';
 import { startServer, type RunningServer } from '../../webhook/src/server.js';
 import { runCli } from '../helpers/cli.js';
 import { EXAMPLES, REPO, SHARED } from '../helpers/paths.js';
@@ -16,6 +17,14 @@ import { apply, request, startCluster, waitEstablished, type Cluster } from './c
  */
 const CASES = path.join(REPO, 'policies/catalog/tests/cases');
 const ISVC = '/apis/serving.kserve.io/v1beta1/namespaces';
+const KSERVE_V1ALPHA1 = '/apis/serving.kserve.io/v1alpha1';
+/** The KServe v0.20.0 CRDs of every governed kind. */
+const KSERVE_CRDS = [
+  'inferenceservices',
+  'trainedmodels',
+  'servingruntimes',
+  'clusterservingruntimes',
+].map((plural) => path.join(SHARED, `crds/serving.kserve.io_${plural}.yaml`));
 const POLICIES = '/apis/aviary.dev/v1alpha1/modelreleasepolicies';
 
 function docs(text: string): any[] {
@@ -46,7 +55,7 @@ t.test(
     const c: Cluster = await startCluster();
     t.teardown(() => c.stop());
     for (const file of [
-      path.join(SHARED, 'crds/serving.kserve.io_inferenceservices.yaml'),
+      ...KSERVE_CRDS,
       path.join(REPO, 'deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml'),
     ]) {
       for (const crd of yamlFile(file)) {
@@ -113,9 +122,16 @@ t.test(
             {
               apiGroups: ['serving.kserve.io'],
               apiVersions: ['*'],
-              resources: ['inferenceservices'],
+              resources: ['inferenceservices', 'trainedmodels', 'servingruntimes'],
               operations: ['CREATE', 'UPDATE'],
               scope: 'Namespaced',
+            },
+            {
+              apiGroups: ['serving.kserve.io'],
+              apiVersions: ['*'],
+              resources: ['clusterservingruntimes'],
+              operations: ['CREATE', 'UPDATE'],
+              scope: 'Cluster',
             },
           ],
           namespaceSelector: {
@@ -211,6 +227,141 @@ t.test(
         }
       }
     });
+
+    await t.test(
+      'TrainedModels and serving runtimes: pinned and unpinned, allowed and denied',
+      async (t) => {
+        const post = (collection: string, obj: any, dryRun = false) =>
+          request(c, 'POST', `${collection}${dryRun ? '?dryRun=All' : ''}`, obj);
+        const tms = (ns: string) => `${KSERVE_V1ALPHA1}/namespaces/${ns}/trainedmodels`;
+        const srs = (ns: string) => `${KSERVE_V1ALPHA1}/namespaces/${ns}/servingruntimes`;
+        const csrs = `${KSERVE_V1ALPHA1}/clusterservingruntimes`;
+        const refused = (r: { status: number; body: any }, code: string, what: string) => {
+          t.equal(r.status, 403, `${what}: refused`, { body: r.body });
+          t.ok(msg(r).includes(code), `${what}: the client sees ${code}`, { message: msg(r) });
+        };
+
+        // TrainedModel: the model location and its evidence, as on an InferenceService.
+        const signed = named(
+          await rendered(path.join(EXAMPLES, 'fraud-detector')),
+          'fraud-detector',
+          'ml-prod',
+        );
+        const trainedModel = (name: string, ns: string, uri: string, artifacts?: string) => ({
+          apiVersion: 'serving.kserve.io/v1alpha1',
+          kind: 'TrainedModel',
+          metadata: {
+            name,
+            namespace: ns,
+            ...(artifacts ? { annotations: { 'aviary.dev/artifacts': artifacts } } : {}),
+          },
+          spec: {
+            inferenceService: 'fraud-detector',
+            model: { framework: 'sklearn', memory: '1Gi', storageUri: uri },
+          },
+        });
+        const uri = 's3://models-prod/x/';
+        // ml-canary: pinning without signatures (e2e-canary).
+        for (const dryRun of [true, false]) {
+          const label = dryRun ? ' (dryRun=All)' : '';
+          refused(
+            await post(tms('ml-canary'), trainedModel('tm-bare', 'ml-canary', uri), dryRun),
+            'PIN_EVIDENCE_MISSING',
+            `a TrainedModel without evidence${label}`,
+          );
+        }
+        const modelDigest = `sha256:${'ab'.repeat(32)}`;
+        const evidence = formatArtifacts([{ uri, digest: modelDigest }]);
+        const pinned = await post(
+          tms('ml-canary'),
+          trainedModel('tm-pinned', 'ml-canary', uri, evidence),
+        );
+        t.equal(pinned.status, 201, 'a TrainedModel with an evidence digest is created', {
+          body: pinned.body,
+        });
+        // ml-prod: signatures too. The rendered release's evidence carries the release key's bundle.
+        const signedUri = signed.spec.predictor.model.storageUri;
+        const signedEvidence = signed.metadata.annotations['aviary.dev/artifacts'];
+        const withBundle = await post(
+          tms('ml-prod'),
+          trainedModel('tm-signed', 'ml-prod', signedUri, signedEvidence),
+        );
+        t.equal(withBundle.status, 201, 'a signed TrainedModel is created in ml-prod', {
+          body: withBundle.body,
+        });
+        refused(
+          await post(
+            tms('ml-prod'),
+            trainedModel(
+              'tm-unsigned',
+              'ml-prod',
+              signedUri,
+              formatArtifacts([{ uri: signedUri, digest: modelDigest }]),
+            ),
+            true,
+          ),
+          'SIG_MISSING',
+          'a TrainedModel with a digest but no signature in ml-prod',
+        );
+
+        // ServingRuntime and ClusterServingRuntime: every container image pinned by digest.
+        const runtime = (kind: string, name: string, image: string, ns?: string) => ({
+          apiVersion: 'serving.kserve.io/v1alpha1',
+          kind,
+          metadata: { name, ...(ns ? { namespace: ns } : {}) },
+          spec: {
+            supportedModelFormats: [{ name: 'sklearn', version: '1', autoSelect: true }],
+            protocolVersions: ['v1', 'v2'],
+            containers: [
+              {
+                name: 'kserve-container',
+                image,
+                args: ['--model_name={{.Name}}', '--model_dir=/mnt/models', '--http_port=8080'],
+                resources: { requests: { cpu: '1', memory: '2Gi' } },
+              },
+            ],
+          },
+        });
+        const tag = 'kserve/sklearnserver:latest';
+        const digest = `kserve/sklearnserver@sha256:${'cd'.repeat(32)}`;
+        for (const dryRun of [true, false]) {
+          const label = dryRun ? ' (dryRun=All)' : '';
+          refused(
+            await post(srs('ml-prod'), runtime('ServingRuntime', 'sr-tag', tag, 'ml-prod'), dryRun),
+            'IMAGE_UNPINNED',
+            `a ServingRuntime image by tag${label}`,
+          );
+          refused(
+            await post(csrs, runtime('ClusterServingRuntime', 'csr-tag', tag), dryRun),
+            'IMAGE_UNPINNED',
+            `a ClusterServingRuntime image by tag${label}`,
+          );
+        }
+        const sr = await post(srs('ml-prod'), runtime('ServingRuntime', 'sr', digest, 'ml-prod'));
+        t.equal(sr.status, 201, 'a ServingRuntime pinned by digest is created', { body: sr.body });
+        // A ServingRuntime where no policy applies is not judged; a ClusterServingRuntime has no
+        // namespace and is judged by every policy.
+        const free = await post(
+          srs('ml-dyn'),
+          runtime('ServingRuntime', 'sr', tag, 'ml-dyn'),
+          true,
+        );
+        t.equal(free.status, 201, 'a ServingRuntime by tag where no policy applies is created');
+        const csr = await post(csrs, runtime('ClusterServingRuntime', 'csr', digest));
+        t.equal(csr.status, 201, 'a ClusterServingRuntime pinned by digest is created', {
+          body: csr.body,
+        });
+        // UPDATE of a cluster-scoped object: back to a tag is refused.
+        const current = await request(c, 'GET', `${csrs}/csr`);
+        const retag = structuredClone(current.body);
+        retag.spec.containers[0].image = tag;
+        refused(
+          await request(c, 'PUT', `${csrs}/csr?dryRun=All`, retag),
+          'IMAGE_UNPINNED',
+          'a ClusterServingRuntime updated to a tag',
+        );
+      },
+    );
 
     await t.test('UPDATE: a permitted canary step passes, a jump is refused', async (t) => {
       const stable = named(caseObject('stable-v1'), 'fraud', 'ml-canary');

@@ -77,7 +77,9 @@ t.test('deploy/ against a real apiserver', { timeout: 600_000 }, async (t) => {
   const argocd = tool['ARGOCD_DIR']!;
 
   await applyCrds(cluster, [
-    path.join(SHARED, 'crds/serving.kserve.io_inferenceservices.yaml'),
+    ...['inferenceservices', 'trainedmodels', 'servingruntimes', 'clusterservingruntimes'].map(
+      (plural) => path.join(SHARED, `crds/serving.kserve.io_${plural}.yaml`),
+    ),
     path.join(REPO, 'deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml'),
     path.join(certManager, 'cert-manager.io_certificates.yaml'),
     path.join(certManager, 'cert-manager.io_issuers.yaml'),

@@ -4,6 +4,7 @@ import {
   AUDIT_KEYS,
   MAX_WARNING_CHARS,
   decisionResponse,
+  kindMismatch,
   nestsDeeperThan,
   parseReview,
   warningText,
@@ -80,6 +81,113 @@ t.test('parseReview rejects malformed reviews with a stable code', async (t) => 
     ],
   ];
   for (const [name, body, code] of table) t.match(parseReview(body), { ok: false, code }, name);
+});
+
+const KSERVE = 'serving.kserve.io';
+const kindOf = (kind: string, version = 'v1alpha1') => ({ group: KSERVE, version, kind });
+const objectOf = (kind: string, namespace?: string) => ({
+  apiVersion: `${KSERVE}/v1alpha1`,
+  kind,
+  metadata: { name: 'x', ...(namespace !== undefined ? { namespace } : {}) },
+  spec: {},
+});
+/** A review of `kind` whose request carries no namespace (as for a cluster-scoped object). */
+function withoutNamespace(kind: string, object: unknown): unknown {
+  const body = reviewBody({ kind: kindOf(kind), object }) as any;
+  delete body.request.namespace;
+  return body;
+}
+
+t.test('parseReview: every governed kind is read as a reviewed object', async (t) => {
+  for (const kind of ['TrainedModel', 'ServingRuntime', 'ClusterServingRuntime']) {
+    const ok = parseReview(reviewBody({ kind: kindOf(kind), object: objectOf(kind) }));
+    t.ok(ok.ok, `${kind}: accepted`);
+    // Reviewed, so its object is required (another kind's is not inspected; see above).
+    t.match(
+      parseReview(reviewBody({ kind: kindOf(kind), object: 'x' })),
+      { ok: false, code: 'ADMISSION_OBJECT' },
+      `${kind}: object required`,
+    );
+    t.match(
+      parseReview(reviewBody({ kind: kindOf(kind), object: objectOf(kind), oldObject: 'x' })),
+      { ok: false, code: 'ADMISSION_OLD_OBJECT' },
+      `${kind}: oldObject required on UPDATE`,
+    );
+    // A subresource (status) is not reviewed: its object is not inspected.
+    t.match(
+      parseReview(reviewBody({ kind: kindOf(kind), subResource: 'status', object: 'x' })),
+      { ok: true },
+      `${kind}/status: not inspected`,
+    );
+  }
+});
+
+t.test(
+  'parseReview: namespaced kinds need a namespace, a cluster-scoped one has none',
+  async (t) => {
+    for (const kind of ['TrainedModel', 'ServingRuntime']) {
+      t.match(
+        parseReview(withoutNamespace(kind, objectOf(kind))),
+        { ok: false, code: 'ADMISSION_NAMESPACE' },
+        `${kind}: no namespace anywhere`,
+      );
+      const fromObject = parseReview(withoutNamespace(kind, objectOf(kind, 'from-object')));
+      t.ok(
+        fromObject.ok && fromObject.request.namespace === 'from-object',
+        `${kind}: from metadata`,
+      );
+    }
+    const csr = parseReview(
+      withoutNamespace('ClusterServingRuntime', objectOf('ClusterServingRuntime')),
+    );
+    t.ok(csr.ok, 'a ClusterServingRuntime without a namespace is accepted');
+    if (csr.ok) t.equal(csr.request.namespace, undefined);
+    // A namespace claimed for a cluster-scoped object (the apiserver never sends one) narrows
+    // nothing: it is dropped, from the request and from the object alike.
+    const claimed = parseReview(
+      reviewBody({
+        kind: kindOf('ClusterServingRuntime'),
+        namespace: 'ml-dev',
+        object: objectOf('ClusterServingRuntime', 'ml-dev'),
+      }),
+    );
+    t.ok(claimed.ok);
+    if (claimed.ok) t.equal(claimed.request.namespace, undefined, 'no namespace');
+  },
+);
+
+t.test('kindMismatch: the object must be of the kind the request names', async (t) => {
+  const parsed = (o: { kind: string; object: unknown; oldObject?: unknown }) => {
+    const r = parseReview(reviewBody({ ...o, kind: kindOf(o.kind) }));
+    if (!r.ok) throw new Error(r.code);
+    return r.request;
+  };
+  for (const kind of [
+    'InferenceService',
+    'TrainedModel',
+    'ServingRuntime',
+    'ClusterServingRuntime',
+  ])
+    t.equal(kindMismatch(parsed({ kind, object: objectOf(kind) })), undefined, `${kind}: matches`);
+  t.match(
+    kindMismatch(parsed({ kind: 'ServingRuntime', object: objectOf('InferenceService') })),
+    /^request\.object\.kind is "InferenceService", not request\.kind\.kind "ServingRuntime"$/,
+  );
+  const noKind: Record<string, unknown> = { ...objectOf('TrainedModel') };
+  delete noKind['kind'];
+  t.match(
+    kindMismatch(parsed({ kind: 'TrainedModel', object: noKind })),
+    /^request\.object\.kind is not a string/,
+  );
+  t.match(
+    kindMismatch(
+      parsed({ kind: 'TrainedModel', object: objectOf('TrainedModel'), oldObject: objectOf('X') }),
+    ),
+    /^request\.oldObject\.kind is "X"/,
+    'on UPDATE the old object too',
+  );
+  const long = kindMismatch(parsed({ kind: 'TrainedModel', object: objectOf('K'.repeat(5000)) }));
+  t.ok(long !== undefined && long.length < 200, 'a hostile kind is cut short');
 });
 
 t.test('warnings are at most 120 characters and keep path, code and policy', async (t) => {

@@ -10,11 +10,18 @@ import {
   createMetrics,
   loadPolicySnapshot,
   WebhookState,
-  type WebhookApp,
 } from '@aviary/webhook';
 import { isvc } from '../helpers/isvc.js';
 import { FIXTURES, REPO } from '../helpers/paths.js';
-import { POLICIES, findingsIn, logSink, reviewBody, send, testCert } from './support.js';
+import {
+  POLICIES,
+  findingsIn,
+  logSink,
+  reviewBody,
+  send,
+  startTestApp,
+  testCert,
+} from './support.js';
 
 // Every case goes through the real HTTPS listener on 127.0.0.1 (TLS, keep-alive, body parsing),
 // not only fastify's inject.
@@ -22,25 +29,8 @@ import { POLICIES, findingsIn, logSink, reviewBody, send, testCert } from './sup
 const LABELS: Record<string, Record<string, string>> = { 'ml-signed': { env: 'prod' } };
 const ca = testCert().cert;
 
-async function startApp(
-  t: Test,
-  files: Record<string, string> = POLICIES,
-): Promise<{ port: number; state: WebhookState; logs: Record<string, any>[]; app: WebhookApp }> {
-  const dir = t.testdir(files);
-  const metrics = createMetrics();
-  const state = new WebhookState(metrics, (ns) => LABELS[ns] ?? {});
-  const loaded = await loadPolicySnapshot({ policies: dir });
-  if (!loaded.snapshot) throw new Error(JSON.stringify(loaded.diagnostics));
-  state.snapshot = loaded.snapshot;
-  const sink = logSink();
-  const app = buildApp(state, {
-    https: testCert(),
-    logger: { level: 'info', stream: sink.stream },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  t.teardown(() => app.close());
-  return { port: (app.server.address() as { port: number }).port, state, logs: sink.lines, app };
-}
+const startApp = (t: Test, files: Record<string, string> = POLICIES) =>
+  startTestApp(t, files, (ns) => LABELS[ns] ?? {});
 
 const good = () => isvc({ uri: 's3://models/iris/1/', namespace: 'ml-prod' });
 function bad(namespace: string, canary?: number): Record<string, any> {
@@ -296,8 +286,11 @@ t.test('round trips over HTTPS', async (t) => {
   t.test('metrics count results, rule outcomes and latency', async (t) => {
     const text = (await send(port, { path: '/metrics', ca })).text;
     t.match(text, /^# TYPE aviary_admission_requests_total counter$/m);
-    t.match(text, /^aviary_admission_requests_total\{result="denied"\} \d+$/m);
-    t.match(text, /^aviary_admission_requests_total\{result="skipped"\} \d+$/m);
+    t.match(
+      text,
+      /^aviary_admission_requests_total\{result="denied",kind="InferenceService"\} \d+$/m,
+    );
+    t.match(text, /^aviary_admission_requests_total\{result="skipped",kind="other"\} \d+$/m);
     t.match(
       text,
       /^aviary_admission_decisions_total\{policy="pin-prod",rule="pinning",mode="enforce",decision="deny"\} \d+$/m,
@@ -320,7 +313,7 @@ t.test('round trips over HTTPS', async (t) => {
       );
     t.match(text, /^aviary_admission_duration_seconds_count \d+$/m);
     t.match(text, /^aviary_policies_loaded \d+$/m);
-    t.ok(state.metrics.requests.get({ result: 'allowed' }) > 0);
+    t.ok(state.metrics.requests.get({ result: 'allowed', kind: 'InferenceService' }) > 0);
   });
 
   t.test('idle keep-alive connections outlive the apiserver client (90 s)', async (t) => {
@@ -448,7 +441,7 @@ t.test('bad input: 400/413/415 with a JSON error, and the next review is unaffec
     t.same(next.json, baseline.json, `${name}: next decision unchanged`);
   }
   t.equal(({} as any).allowed, undefined, 'Object.prototype not polluted');
-  t.equal(state.metrics.requests.get({ result: 'invalid' }), cases.length);
+  t.equal(state.metrics.requests.get({ result: 'invalid', kind: 'unknown' }), cases.length);
 });
 
 t.test('not ready: /readyz 503 and /validate 503 until a policy set is active', async (t) => {
@@ -468,7 +461,7 @@ t.test('not ready: /readyz 503 and /validate 503 until a policy set is active', 
   // DELETE needs no policies.
   const del = await send(port, { body: review({ operation: 'DELETE', oldObject: good() }), ca });
   t.equal(del.status, 200);
-  t.equal(metrics.requests.get({ result: 'unavailable' }), 1);
+  t.equal(metrics.requests.get({ result: 'unavailable', kind: 'InferenceService' }), 1);
 });
 
 t.test(

@@ -1,7 +1,16 @@
 import { request as httpsRequest, type Agent } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { generateSelfSigned, type CertificatePair } from '@aviary/webhook';
+import type { Test } from 'tap';
+import {
+  buildApp,
+  createMetrics,
+  generateSelfSigned,
+  loadPolicySnapshot,
+  WebhookState,
+  type CertificatePair,
+  type WebhookApp,
+} from '@aviary/webhook';
 
 /** Shared helpers for the webhook tests: AdmissionReview bodies and an HTTPS client. */
 
@@ -115,6 +124,30 @@ let cached: CertificatePair | undefined;
 export function testCert(): CertificatePair {
   cached ??= generateSelfSigned({ hosts: ['localhost', '127.0.0.1'] });
   return cached;
+}
+
+/**
+ * The app over HTTPS on 127.0.0.1 with the policies in `files` (a test folder) active and
+ * `labels` as the source of namespace labels; closed when the test ends.
+ */
+export async function startTestApp(
+  t: Test,
+  files: Record<string, string>,
+  labels: (ns: string) => Readonly<Record<string, string>> | undefined,
+): Promise<{ port: number; state: WebhookState; logs: Record<string, any>[]; app: WebhookApp }> {
+  const dir = t.testdir(files);
+  const state = new WebhookState(createMetrics(), labels);
+  const loaded = await loadPolicySnapshot({ policies: dir });
+  if (!loaded.snapshot) throw new Error(JSON.stringify(loaded.diagnostics));
+  state.snapshot = loaded.snapshot;
+  const sink = logSink();
+  const app = buildApp(state, {
+    https: testCert(),
+    logger: { level: 'info', stream: sink.stream },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  return { port: (app.server.address() as { port: number }).port, state, logs: sink.lines, app };
 }
 
 /** Collects the JSON log lines the webhook writes. */

@@ -1,3 +1,4 @@
+import { governedKind, type GovernedKind } from '@aviary/policies';
 import type { Decision, PolicyFinding } from '@aviary/policies/engine';
 import { denialMessage, formatFinding } from '@aviary/policies/engine';
 
@@ -8,8 +9,6 @@ import { denialMessage, formatFinding } from '@aviary/policies/engine';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 export const ADMISSION_KIND = 'AdmissionReview';
-export const ISVC_GROUP = 'serving.kserve.io';
-export const ISVC_KIND_NAME = 'InferenceService';
 
 /** Kubernetes shows each warning as one `Warning: 299` header; keep them short (≤120 chars). */
 export const MAX_WARNING_CHARS = 120;
@@ -90,17 +89,19 @@ function invalid(code: string, message: string): ParsedReview {
   return { ok: false, code: `ADMISSION_${code}`, message };
 }
 
-export function isInferenceService(kind: GroupVersionKind): boolean {
-  return kind.group === ISVC_GROUP && kind.kind === ISVC_KIND_NAME;
+/** The governed kind a request names (by group and kind, any version), if any. */
+export function governedKindOf(kind: GroupVersionKind): GovernedKind | undefined {
+  return governedKind(kind.group, kind.kind);
 }
 
-/** True when the request is a CREATE or UPDATE of an InferenceService itself (not a subresource). */
-export function isReviewed(r: AdmissionRequest): boolean {
-  return (
-    (r.operation === 'CREATE' || r.operation === 'UPDATE') &&
-    isInferenceService(r.kind) &&
-    (r.subResource === undefined || r.subResource === '')
-  );
+/**
+ * The governed kind of a CREATE or UPDATE of a governed object itself (not a subresource), or
+ * undefined when the request is not judged.
+ */
+export function reviewedKind(r: AdmissionRequest): GovernedKind | undefined {
+  if (r.operation !== 'CREATE' && r.operation !== 'UPDATE') return undefined;
+  if (r.subResource !== undefined && r.subResource !== '') return undefined;
+  return governedKindOf(r.kind);
 }
 
 /**
@@ -149,15 +150,20 @@ export function parseReview(body: unknown): ParsedReview {
     ...(typeof req['name'] === 'string' ? { name: req['name'] } : {}),
     ...(typeof req['subResource'] === 'string' ? { subResource: req['subResource'] } : {}),
   };
-  if (isReviewed(request)) {
+  const governed = reviewedKind(request);
+  if (governed !== undefined) {
     if (!isObj(request.object))
       return invalid('OBJECT', `request.object must be an object on ${operation}`);
     if (operation === 'UPDATE' && !isObj(request.oldObject))
       return invalid('OLD_OBJECT', 'request.oldObject must be an object on UPDATE');
-    if (request.namespace === undefined || request.namespace === '') {
+    if (!governed.namespaced) {
+      // Cluster-scoped: the apiserver sends no namespace, and none may narrow the policies that
+      // apply (a ClusterServingRuntime serves every namespace).
+      delete request.namespace;
+    } else if (request.namespace === undefined || request.namespace === '') {
       const ns = metadataField(request.object, 'namespace');
       if (ns === undefined)
-        return invalid('NAMESPACE', 'request.namespace is required for an InferenceService');
+        return invalid('NAMESPACE', `request.namespace is required for a ${governed.kind}`);
       request.namespace = ns;
     }
     if (request.name === undefined) {
@@ -172,6 +178,24 @@ function metadataField(object: unknown, field: string): string | undefined {
   const meta = isObj(object) ? object['metadata'] : undefined;
   const v = isObj(meta) ? meta[field] : undefined;
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * Why the object (or, on UPDATE, the old object) is not of the kind the request names, or
+ * undefined when both are. The engine tells kinds apart by the object's `kind`, so an object that
+ * claims another kind than the one the apiserver stores would be judged by the wrong rules.
+ */
+export function kindMismatch(r: AdmissionRequest): string | undefined {
+  const check = (field: string, value: unknown) => {
+    const kind = isObj(value) ? value['kind'] : undefined;
+    if (kind === r.kind.kind) return undefined;
+    const shown = typeof kind === 'string' ? JSON.stringify(truncate(kind, 64)) : 'not a string';
+    return `request.${field}.kind is ${shown}, not request.kind.kind ${JSON.stringify(r.kind.kind)}`;
+  };
+  return (
+    check('object', r.object) ??
+    (r.operation === 'UPDATE' ? check('oldObject', r.oldObject) : undefined)
+  );
 }
 
 /** Whether a JSON value nests deeper than `max` levels; never descends more than `max` levels. */
@@ -285,8 +309,8 @@ export function passthroughResponse(uid: string): AdmissionResponse {
 }
 
 /**
- * Anything other than an InferenceService (or one of its subresources): the webhook's rules
- * should never send it, so this is a misconfiguration. Allowed — a webhook that denies objects
+ * Anything other than a governed kind (or a subresource of one): the webhook's rules should
+ * never send it, so this is a misconfiguration. Allowed — a webhook that denies objects
  * it does not understand can deadlock a cluster — but said out loud to the client and recorded.
  */
 export function skippedResponse(uid: string, r: AdmissionRequest): AdmissionResponse {
@@ -296,9 +320,7 @@ export function skippedResponse(uid: string, r: AdmissionRequest): AdmissionResp
     allowed: true,
     warnings: [
       truncate(
-        clean(
-          `aviary: ${what} is not checked (only InferenceServices are); check the webhook rules`,
-        ),
+        clean(`aviary: ${what} is not checked (not a governed kind); check the webhook rules`),
         MAX_WARNING_CHARS,
       ),
     ],

@@ -12,11 +12,13 @@ import type { Decision, Engine, PolicyFinding } from '@aviary/policies/engine';
 import {
   MAX_OBJECT_DEPTH,
   decisionResponse,
-  isInferenceService,
+  governedKindOf,
+  kindMismatch,
   nestsDeeperThan,
   parseReview,
   passthroughResponse,
   refusalResponse,
+  reviewedKind,
   review,
   skippedResponse,
   type AdmissionRequest,
@@ -47,6 +49,15 @@ export type WebhookApp = FastifyInstance<HttpsServer>;
 
 /** Result label of `aviary_admission_requests_total`. */
 type Result = 'allowed' | 'denied' | 'skipped' | 'invalid' | 'unavailable' | 'error';
+
+/**
+ * Kind label of `aviary_admission_requests_total`: a governed kind's name, `other` for any other
+ * kind, `unknown` when the request was not readable. Bounded, whatever clients send.
+ */
+function kindLabel(r: AdmissionRequest | undefined): string {
+  if (r === undefined) return 'unknown';
+  return governedKindOf(r.kind)?.kind ?? 'other';
+}
 
 /**
  * What one /validate call did, for its log line and metrics (never the object itself). It is
@@ -101,6 +112,8 @@ function outcomeOf(result: Result, r?: AdmissionRequest, error?: string): Outcom
  */
 export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
   const outcomes = new WeakMap<FastifyRequest, Outcome>();
+  // Kept beside the outcome rather than in it: the outcome is the log line, which has the full kind.
+  const kinds = new WeakMap<FastifyRequest, string>();
   const answeredMs = new WeakMap<FastifyRequest, number>();
   const app = Fastify<HttpsServer>({
     // null: plain HTTP, for tests that only use inject.
@@ -176,7 +189,7 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
           outcomeOf(status >= 500 ? 'error' : 'invalid', undefined, 'rejected before review');
         // No 'prefinish' when the connection went away first: then up to the end of the response.
         const ms = answeredMs.get(req) ?? reply.elapsedTime;
-        deps.metrics.requests.inc({ result: outcome.result });
+        deps.metrics.requests.inc({ result: outcome.result, kind: kinds.get(req) ?? 'unknown' });
         deps.metrics.duration.observe(ms / 1000);
         logOutcome(req.log, outcome, status, ms);
         done();
@@ -196,13 +209,14 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
       const r = parsed.request;
       const outcome = outcomeOf('allowed', r);
       outcomes.set(req, outcome);
+      kinds.set(req, kindLabel(r));
       const send = (response: AdmissionResponse) => reply.send(review(response));
 
       if (r.operation !== 'CREATE' && r.operation !== 'UPDATE') {
         outcome.result = 'skipped';
         return send(passthroughResponse(r.uid));
       }
-      if (!isInferenceService(r.kind) || (r.subResource !== undefined && r.subResource !== '')) {
+      if (reviewedKind(r) === undefined) {
         outcome.result = 'skipped';
         return send(skippedResponse(r.uid, r));
       }
@@ -216,6 +230,15 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
           error: 'Service Unavailable',
           message: deps.notReady() ?? 'not ready',
         });
+      }
+      const mismatch = kindMismatch(r);
+      if (mismatch !== undefined) {
+        // An answer, not an HTTP error: the result must not depend on the failurePolicy.
+        outcome.result = 'denied';
+        outcome.error = 'KIND_MISMATCH';
+        return send(
+          refusalResponse(r.uid, 400, 'BadRequest', `denied by Aviary: ${mismatch}; not evaluated`),
+        );
       }
       if (nests(r.object) || (r.operation === 'UPDATE' && nests(r.oldObject))) {
         outcome.result = 'denied';
@@ -261,14 +284,19 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
 
 const nests = (v: unknown) => nestsDeeperThan(v, MAX_OBJECT_DEPTH);
 
+/**
+ * A namespaced object is judged in its namespace (parseReview guarantees one). A cluster-scoped
+ * one has none: the engine then counts `namespaces` lists and namespaceSelectors as matching, so
+ * every policy applies to it, and no labels are looked up.
+ */
 function evaluate(deps: WebhookDeps, engine: Engine, r: AdmissionRequest): Decision {
-  const namespace = r.namespace ?? '';
+  const namespace = r.namespace;
   return engine.evaluate({
     object: r.object,
     ...(r.operation === 'UPDATE' ? { oldObject: r.oldObject } : {}),
     operation: r.operation as 'CREATE' | 'UPDATE',
     namespace,
-    namespaceLabels: deps.namespaceLabels(namespace),
+    namespaceLabels: namespace === undefined ? undefined : deps.namespaceLabels(namespace),
   });
 }
 

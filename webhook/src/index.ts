@@ -7,8 +7,11 @@ export {
   MAX_OBJECT_DEPTH,
   MAX_WARNING_CHARS,
   decisionResponse,
+  governedKindOf,
+  kindMismatch,
   nestsDeeperThan,
   parseReview,
+  reviewedKind,
   warningText,
   warningsFor,
 } from './admission.js';

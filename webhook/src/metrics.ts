@@ -190,14 +190,14 @@ export function createMetrics(): WebhookMetrics {
     requests: registry.register(
       new Counter(
         'aviary_admission_requests_total',
-        'AdmissionReview requests answered on /validate, by result (allowed, denied, skipped, invalid, unavailable, error).',
-        ['result'],
+        'AdmissionReview requests answered on /validate, by result (allowed, denied, skipped, invalid, unavailable, error) and kind (a governed kind, other, unknown).',
+        ['result', 'kind'],
       ),
     ),
     decisions: registry.register(
       new Counter(
         'aviary_admission_decisions_total',
-        'Rule outcomes per matched policy for each reviewed InferenceService (pass, deny, warn, audit).',
+        'Rule outcomes per matched policy for each reviewed object (pass, deny, warn, audit).',
         ['policy', 'rule', 'mode', 'decision'],
       ),
     ),

@@ -1,12 +1,32 @@
+/** A kind the policy engine judges. */
+export interface GovernedKind {
+  group: string;
+  kind: string;
+  /**
+   * False for a cluster-scoped kind: it has no namespace, so it is judged by every policy whatever
+   * its namespace criteria (it serves every namespace); its objectSelector still applies.
+   */
+  namespaced: boolean;
+}
+
 /**
  * The kinds the policy engine judges, by API group and kind. Any version counts, as the webhook is
- * registered with `matchPolicy: Equivalent`. Candidates for later (e.g. `TrainedModel`, which
- * also names a `storageUri`) are added here once the rules understand them; the webhook's
- * registration in `deploy/webhook/` and its request filter then have to follow by hand.
+ * registered with `matchPolicy: Equivalent`. The engine tells them apart by the object's `kind`.
+ * Adding one here makes the pre-flight and the webhook's request filter judge it; the webhook's
+ * registration in `deploy/webhook/validating-webhook.yaml` has to follow by hand
+ * (test/webhook/registration.test.ts checks it).
  */
-export const GOVERNED_KINDS: readonly { group: string; kind: string }[] = [
-  { group: 'serving.kserve.io', kind: 'InferenceService' },
+export const GOVERNED_KINDS: readonly GovernedKind[] = [
+  { group: 'serving.kserve.io', kind: 'InferenceService', namespaced: true },
+  { group: 'serving.kserve.io', kind: 'TrainedModel', namespaced: true },
+  { group: 'serving.kserve.io', kind: 'ServingRuntime', namespaced: true },
+  { group: 'serving.kserve.io', kind: 'ClusterServingRuntime', namespaced: false },
 ];
+
+/** The governed kind of that group and kind, if any. */
+export function governedKind(group: string, kind: string): GovernedKind | undefined {
+  return GOVERNED_KINDS.find((k) => k.group === group && k.kind === kind);
+}
 
 /** Whether an untrusted manifest is of a governed kind (its group is `apiVersion` up to the last `/`). */
 export function isGovernedObject(value: unknown): boolean {
@@ -15,5 +35,5 @@ export function isGovernedObject(value: unknown): boolean {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return false;
   const slash = apiVersion.lastIndexOf('/');
   const group = slash < 0 ? '' : apiVersion.slice(0, slash);
-  return GOVERNED_KINDS.some((k) => k.group === group && k.kind === kind);
+  return governedKind(group, kind) !== undefined;
 }
