@@ -6,6 +6,9 @@
  */
 export const GOVERNED_KINDS: readonly { group: string; kind: string }[] = [
   { group: 'serving.kserve.io', kind: 'InferenceService' },
+  { group: 'serving.kserve.io', kind: 'TrainedModel' },
+  { group: 'serving.kserve.io', kind: 'ServingRuntime' },
+  { group: 'serving.kserve.io', kind: 'ClusterServingRuntime' },
 ];
 
 /** Whether an untrusted manifest is of a governed kind (its group is `apiVersion` up to the last `/`). */
