@@ -37,9 +37,21 @@ t.test(
       verdict: 'ALLOWED',
       why: /signature verified/,
     });
-    t.match(rows.get('churn generate churn-canary/ (CREATE)'), {
+    t.match(rows.get('churn generate churn-canary/ (UPDATE of its stable)'), {
+      verdict: 'ALLOWED',
+      why: /signature verified/,
+    });
+    t.match(rows.get('sentiment generate sentiment-rollback/ (UPDATE of its stable)'), {
+      verdict: 'ALLOWED',
+    });
+    t.match(rows.get('recommender generate recommender-standard/ (CREATE)'), {
       verdict: 'ALLOWED',
       why: /CANARY_ON_CREATE/,
+    });
+    // KServe would send a new InferenceService's candidate all traffic; the record would lie.
+    t.match(rows.get('churn canary as a new InferenceService (CREATE)'), {
+      verdict: 'DENIED',
+      why: /STABLE_RECORD_UNKNOWN/,
     });
     t.match(rows.get('fraud-detector signature swapped for another model'), {
       verdict: 'DENIED',
@@ -54,6 +66,6 @@ t.test(
       verdict: 'DENIED',
       why: /CANARY_REQUIRED/,
     });
-    t.equal(rows.size, 10, 'one row per admission request');
+    t.equal(rows.size, 11, 'one row per admission request');
   },
 );

@@ -1,5 +1,6 @@
-import { UsageError, type Diagnostic, type InferenceService } from '@aviary/policies';
+import { UsageError, type Diagnostic } from '@aviary/policies';
 import { formatFinding } from '@aviary/policies/engine';
+import { governedObjects } from './applied-objects.js';
 import type { CommandIO } from './io.js';
 import type { PluginOptions } from './params.js';
 import { loadEngine } from './policy-runtime.js';
@@ -11,16 +12,19 @@ export interface PreflightResult {
 }
 
 /**
- * Runs the admission policies on the rendered InferenceServices during `generate`, so Argo CD shows
- * a violation before the apiserver does. It sees no old object (the cluster state is unknown
- * here), so UPDATE-only rules such as maxIncrease are left to the webhook.
+ * Runs the admission policies during `generate` on every governed object of the output, rendered
+ * or passed through, so Argo CD shows a violation before the apiserver does. Each object is
+ * matched with the namespace it lands in (its own, else Argo CD's destination namespace); when
+ * neither is known, namespace criteria are assumed to hold, as namespace labels always are here.
+ * It sees no old object (the cluster state is unknown here), so UPDATE-only rules such as
+ * maxIncrease are left to the webhook.
  */
 export async function preflight(
   io: CommandIO,
   options: PluginOptions,
   root: string,
-  objects: readonly InferenceService[],
-  namespace: string,
+  output: readonly unknown[],
+  destination: string | undefined,
 ): Promise<PreflightResult> {
   if (options.preflight === 'off') return { denied: false, diagnostics: [] };
   if (options.policies === '') {
@@ -33,14 +37,15 @@ export async function preflight(
   const { engine, diagnostics } = await loadEngine(target, root);
   if (engine === undefined) return { denied: true, diagnostics };
   let denied = false;
-  for (const object of objects) {
+  for (const { object, namespace } of governedObjects(output, destination)) {
     const d = engine.evaluate({
       object,
       operation: 'CREATE',
       namespace,
       namespaceLabels: undefined,
     });
-    const name = object.metadata.name ?? '';
+    const meta = object['metadata'] as Record<string, unknown> | undefined;
+    const name = typeof meta?.['name'] === 'string' ? meta['name'] : '';
     for (const f of d.violations) {
       io.stderr.write(
         `aviary: pre-flight ${options.preflight === 'enforce' ? 'DENIED' : 'would deny'} ${name}: ${formatFinding(f)}\n`,

@@ -11,8 +11,8 @@ export type { Engine, EngineOptions } from './policy/engine.js';
 export type { SignatureCheck } from './policy/rules/context.js';
 export { checkIdentityRegex } from './policy/regex-safety.js';
 export { selectorMatches, policyMatches } from './policy/match.js';
-export { collectUriFields } from './policy/uris.js';
-export type { UriField } from './policy/uris.js';
+export { readModels } from './kserve/locations.js';
+export type { DeploymentMode, ModelLocation, Reading } from './kserve/locations.js';
 export type {
   PolicyMode,
   Operation,

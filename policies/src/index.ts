@@ -16,6 +16,7 @@ export { validateModelRelease } from './spec/validate.js';
 export { uriScheme, ociDigest, hfCommit } from './kserve/uri.js';
 export { kserveRules, PREDICTOR_IMPLEMENTATIONS } from './kserve/rules.js';
 export { ISVC_API_VERSION, ISVC_KIND, DEPLOYMENT_MODE_ANNOTATION } from './kserve/types.js';
+export { GOVERNED_KINDS, isGovernedObject } from './kserve/governed.js';
 export type {
   InferenceService,
   ObjectMeta,

@@ -20,6 +20,8 @@ export interface IsvcOptions {
   /** Standard mode canary entries. */
   canaries?: { name: string; uri: string; traffic: number }[];
   predictorName?: string;
+  /** The deployment mode annotation; default Standard with canaries, else Knative. */
+  mode?: 'Knative' | 'Standard';
   extraAnnotations?: Record<string, string>;
 }
 
@@ -28,7 +30,7 @@ export function isvc(o: IsvcOptions): Record<string, unknown> {
   const uris = [o.uri, ...(o.stable ? [o.stable] : []), ...(o.canaries ?? []).map((c) => c.uri)];
   const evidence = o.evidence ?? uris.map((uri) => ({ uri, digest: digestOf(uri) }));
   const annotations: Record<string, string> = {
-    'serving.kserve.io/deploymentMode': o.canaries ? 'Standard' : 'Knative',
+    'serving.kserve.io/deploymentMode': o.mode ?? (o.canaries ? 'Standard' : 'Knative'),
     ...(evidence.length > 0 ? { 'aviary.dev/artifacts': formatArtifacts(evidence) } : {}),
     ...(o.stable
       ? { 'aviary.dev/stable': formatStable({ uri: o.stable, digest: digestOf(o.stable) }) }

@@ -1,7 +1,8 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
-import { runCli } from '../helpers/cli.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { digestOf, isvc } from '../helpers/isvc.js';
 import { EXAMPLES, REPO } from '../helpers/paths.js';
 
 function repo(t: Test): string {
@@ -80,4 +81,104 @@ t.test('pre-flight parameters are validated', async (t) => {
     stdout: '',
     stderr: /SPEC_READ_FAILED|POLICY_READ_FAILED/,
   });
+});
+
+// Hand-written manifests pass through the folder unchanged; the pre-flight judges them like the
+// rendered ones, each in the namespace it lands in.
+const TAG = 'oci://registry.example.com/models/fraud:latest';
+const PINNED = `oci://registry.example.com/models/fraud@${digestOf('fraud')}`;
+const handWritten = (uri: string, namespace?: string) =>
+  isvc({ name: 'handwritten', uri, evidence: [], ...(namespace ? { namespace } : {}) });
+
+async function generateWith(
+  root: string,
+  manifest: unknown,
+  preflight: string,
+  destination?: string,
+): Promise<CliResult> {
+  writeFileSync(path.join(root, 'churn-canary/handwritten.yaml'), JSON.stringify(manifest));
+  return runCli(['generate'], path.join(root, 'churn-canary'), {
+    ARGOCD_APP_SOURCE_PATH: 'churn-canary',
+    ...(destination !== undefined ? { ARGOCD_APP_NAMESPACE: destination } : {}),
+    ARGOCD_APP_PARAMETERS: params(preflight),
+  });
+}
+
+t.test('enforce: a pass-through InferenceService is checked too', async (t) => {
+  const root = repo(t);
+  const denied = await generateWith(root, handWritten(TAG), 'enforce', 'ml-prod');
+  t.equal(denied.code, 1);
+  t.equal(denied.stdout, '');
+  t.match(denied.stderr, /DENIED handwritten: .*\[PIN_OCI_UNPINNED, policy production\]/);
+
+  const pinned = await generateWith(root, handWritten(PINNED), 'enforce', 'ml-prod');
+  t.equal(pinned.code, 0, pinned.stderr);
+  t.match(pinned.stdout, /name: handwritten\n/);
+  t.notMatch(pinned.stderr, /pre-flight/);
+});
+
+t.test('warn: a pass-through finding is reported and the output written', async (t) => {
+  const root = repo(t);
+  const r = await generateWith(root, handWritten(TAG), 'warn', 'ml-prod');
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /would deny handwritten: .*PIN_OCI_UNPINNED/);
+  t.match(r.stdout, /name: handwritten\n/);
+});
+
+t.test('each object is matched in its own namespace, else the destination', async (t) => {
+  const root = repo(t);
+  // production matches ml-prod only.
+  const own = await generateWith(root, handWritten(TAG, 'ml-prod'), 'enforce', 'ml-dev');
+  t.equal(own.code, 1, 'its own namespace is matched, not the destination');
+  t.match(own.stderr, /DENIED handwritten: .*PIN_OCI_UNPINNED/);
+
+  const dest = await generateWith(root, handWritten(TAG), 'enforce', 'ml-dev');
+  t.equal(dest.code, 0, 'without one, the destination namespace is matched');
+  t.notMatch(dest.stderr, /PIN_OCI_UNPINNED/);
+
+  const elsewhere = await generateWith(root, handWritten(TAG, 'ml-dev'), 'enforce', 'ml-prod');
+  t.equal(elsewhere.code, 0, 'an object landing outside ml-prod is not matched');
+
+  // A rendered release that names its namespace is matched there too.
+  const file = path.join(root, 'churn-canary/churn.modelrelease.yaml');
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8')
+      .replace('  name: churn\n', '  name: churn\n  namespace: ml-prod\n')
+      .replace('traffic: 10', 'traffic: 15'),
+  );
+  const release = await generateWith(root, handWritten(PINNED), 'enforce', 'ml-dev');
+  t.equal(release.code, 1);
+  t.match(release.stderr, /DENIED churn: .*CANARY_STEP_NOT_ALLOWED/);
+});
+
+t.test('no namespace known: namespace criteria are assumed to match', async (t) => {
+  const root = repo(t);
+  const r = await generateWith(root, handWritten(TAG), 'enforce');
+  t.equal(r.code, 1);
+  t.match(r.stderr, /DENIED handwritten: .*\[PIN_OCI_UNPINNED, policy production\]/);
+  t.equal((await generateWith(root, handWritten(PINNED), 'enforce')).code, 0);
+});
+
+t.test('an InferenceService inside a List is checked (Argo CD applies the items)', async (t) => {
+  const root = repo(t);
+  const list = { apiVersion: 'v1', kind: 'List', metadata: { name: 'bundle' }, items: [] };
+  const r = await generateWith(root, { ...list, items: [handWritten(TAG)] }, 'enforce', 'ml-prod');
+  t.equal(r.code, 1);
+  t.match(r.stderr, /DENIED handwritten: .*PIN_OCI_UNPINNED/);
+  const ok = await generateWith(
+    root,
+    { ...list, items: [handWritten(PINNED)] },
+    'enforce',
+    'ml-prod',
+  );
+  t.equal(ok.code, 0, ok.stderr);
+});
+
+t.test('only governed kinds are judged', async (t) => {
+  const root = repo(t);
+  const other = { ...handWritten(TAG), apiVersion: 'example.com/v1' };
+  const r = await generateWith(root, other, 'enforce', 'ml-prod');
+  t.equal(r.code, 0, 'another API group is not KServe');
+  t.match(r.stdout, /apiVersion: example.com\/v1/);
 });

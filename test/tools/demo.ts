@@ -43,6 +43,20 @@ function render(file: string): Obj[] {
   return parseAllDocuments(r.stdout).map((d) => d.toJS() as Obj);
 }
 
+/** A Knative release as it was before its canary: the recorded stable artifact serving alone. */
+function stableOnly(isvc: Obj): Obj {
+  const o = structuredClone(isvc);
+  const annotations = o['metadata'].annotations as Record<string, string>;
+  const stable = JSON.parse(annotations['aviary.dev/stable']!) as Obj;
+  const artifacts = JSON.parse(annotations['aviary.dev/artifacts']!) as Obj[];
+  annotations['aviary.dev/artifacts'] = JSON.stringify(
+    artifacts.filter((a) => a['uri'] === stable['uri']),
+  );
+  o['spec'].predictor.model.storageUri = stable['uri'];
+  delete o['spec'].predictor.canaryTrafficPercent;
+  return o;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -176,9 +190,17 @@ async function main(): Promise<number> {
       )
       .sort();
     for (const app of apps) {
-      for (const o of generate(app))
-        if (o['kind'] === 'InferenceService') await send(o, `generate ${app}/ (CREATE)`);
+      for (const o of generate(app)) {
+        if (o['kind'] !== 'InferenceService') continue;
+        // A Knative canary only splits traffic over a revision that already took it all, so the
+        // cluster holds the stable-only release first and the canary arrives as an UPDATE.
+        if (o['spec'].predictor.canaryTrafficPercent === undefined)
+          await send(o, `generate ${app}/ (CREATE)`);
+        else await send(o, `generate ${app}/ (UPDATE of its stable)`, 'UPDATE', stableOnly(o));
+      }
     }
+    const churnFirst = generate('churn-canary').find((o) => o['kind'] === 'InferenceService')!;
+    await send(churnFirst, 'canary as a new InferenceService (CREATE)');
     const cases = path.join(repo, 'policies/catalog/tests/cases');
     for (const o of render(path.join(cases, 'signed/tampered/fraud.modelrelease.yaml'))) {
       if (o['metadata'].name === 'fraud-detector')
@@ -190,7 +212,7 @@ async function main(): Promise<number> {
     );
 
     // Later syncs of the signed churn release, as UPDATEs against what the cluster holds.
-    const churn = generate('churn-canary').find((o) => o['kind'] === 'InferenceService')!;
+    const churn = churnFirst;
     const withShare = (share: number) => {
       const o = structuredClone(churn);
       o['spec'].predictor.canaryTrafficPercent = share;

@@ -27,13 +27,7 @@ export async function generate(io: CommandIO): Promise<number> {
       ? { denied: false, diagnostics: [] }
       : await (
           await import('../preflight.js')
-        ).preflight(
-          io,
-          options,
-          root,
-          result.releases.map((r) => r.object),
-          options.namespace || io.env['ARGOCD_APP_NAMESPACE'] || 'default',
-        );
+        ).preflight(io, options, root, result.objects, io.env['ARGOCD_APP_NAMESPACE'] || undefined);
   if (checked.diagnostics.length > 0) return reportDiagnostics(io, checked.diagnostics);
   if (checked.denied) {
     io.stderr.write(

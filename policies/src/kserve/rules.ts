@@ -1,4 +1,5 @@
 import type { Finding } from '../finding.js';
+import { FRAMEWORK_KEYS } from './locations.js';
 import { DEPLOYMENT_MODE_ANNOTATION } from './types.js';
 
 /**
@@ -9,19 +10,7 @@ import { DEPLOYMENT_MODE_ANNOTATION } from './types.js';
 
 const NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** KServe's predictor implementations; exactly one may be set per component. */
-export const PREDICTOR_IMPLEMENTATIONS = [
-  'model',
-  'sklearn',
-  'xgboost',
-  'tensorflow',
-  'pytorch',
-  'triton',
-  'onnx',
-  'huggingface',
-  'pmml',
-  'lightgbm',
-  'paddle',
-] as const;
+export const PREDICTOR_IMPLEMENTATIONS = ['model', ...FRAMEWORK_KEYS] as const;
 /** Host names are `{name}-predictor-{namespace}` (plus tags); DNS labels stop at 63. */
 const DNS_LABEL_MAX = 63;
 const CANARY_FORBIDDEN = [

@@ -1,3 +1,4 @@
+import { readingsFor } from '../kserve/mode.js';
 import type { LoadedPolicy } from './load.js';
 import { policyMatches } from './match.js';
 import { viewObject } from './object-view.js';
@@ -46,7 +47,15 @@ export function createEngine(options: EngineOptions): Engine {
       };
       const advisories = new Map<string, PolicyFinding>();
       for (const loaded of policies) {
-        if (!policyMatches(loaded.policy, input.namespace, input.namespaceLabels, view.labels))
+        if (
+          !policyMatches(
+            loaded.policy,
+            input.namespace,
+            input.namespaceLabels,
+            view.labels,
+            oldView?.labels,
+          )
+        )
           continue;
         decision.matched.push(loaded.name);
         const mode = loaded.policy.spec.mode ?? 'enforce';
@@ -56,6 +65,7 @@ export function createEngine(options: EngineOptions): Engine {
           policyName: loaded.name,
           view,
           operation: input.operation,
+          modes: readingsFor(view.declaredMode, loaded.policy.spec.defaultDeploymentMode),
           verified: decision.verified,
           ...(oldView !== undefined ? { oldView } : {}),
           ...(verifier !== undefined ? { signatures: verifier } : {}),

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../errors.js';
 import { createValidator, formatPath, type Validator } from '../schema/validator.js';
 import { parseYamlStream } from '../yaml/parse.js';
+import { prefixProblem } from '../kserve/location.js';
 import { checkIdentityRegex } from './regex-safety.js';
 import { policySchema, type ModelReleasePolicy } from './schema.js';
 
@@ -98,6 +99,15 @@ export function parsePolicies(
         ...at(['spec', 'signatures']),
       });
     }
+    (policy.spec.pinning?.allowedPrefixes ?? []).forEach((prefix, i) => {
+      const problem = prefixProblem(prefix);
+      if (problem !== undefined)
+        diagnostics.push({
+          code: 'POLICY_PREFIX_INVALID',
+          message: problem,
+          ...at(['spec', 'pinning', 'allowedPrefixes', i]),
+        });
+    });
     const steps = policy.spec.canary?.steps;
     const max = policy.spec.canary?.maxTrafficPercent;
     if (steps !== undefined && max !== undefined && steps.some((s) => s > max)) {

@@ -31,17 +31,32 @@ export function selectorMatches(
   return true;
 }
 
-/** Whether a policy applies: every criterion it states must hold; no criteria matches everything. */
+/**
+ * Whether a policy applies: every criterion it states must hold; no criteria matches everything.
+ * The object selector holds when the new object or the old one (on UPDATE) matches, as the
+ * apiserver decides for a webhook's objectSelector, so dropping a label in the same UPDATE that
+ * changes the model does not step out of the policy. A criterion on an unknown namespace or
+ * unknown namespace labels (undefined) is assumed to hold.
+ */
 export function policyMatches(
   policy: ModelReleasePolicy,
-  namespace: string,
+  namespace: string | undefined,
   namespaceLabels: Readonly<Record<string, string>> | undefined,
   objectLabels: Readonly<Record<string, string>>,
+  oldObjectLabels?: Readonly<Record<string, string>>,
 ): boolean {
   const match = policy.spec.match;
   if (match === undefined) return true;
-  if (match.namespaces !== undefined && !match.namespaces.includes(namespace)) return false;
+  if (
+    namespace !== undefined &&
+    match.namespaces !== undefined &&
+    !match.namespaces.includes(namespace)
+  )
+    return false;
   if (namespaceLabels !== undefined && !selectorMatches(match.namespaceSelector, namespaceLabels))
     return false;
-  return selectorMatches(match.objectSelector, objectLabels);
+  return (
+    selectorMatches(match.objectSelector, objectLabels) ||
+    (oldObjectLabels !== undefined && selectorMatches(match.objectSelector, oldObjectLabels))
+  );
 }

@@ -7,51 +7,82 @@ import {
   type EvidenceProblem,
   type StableRecord,
 } from '../evidence/contract.js';
-import { collectUriFields, type UriField } from './uris.js';
+import type { Finding } from '../finding.js';
+import { readModels, type DeploymentMode, type Reading } from '../kserve/locations.js';
+import { declaredMode } from '../kserve/mode.js';
+import { ociDigest } from '../kserve/uri.js';
+import { objectAt, type Obj } from '../object.js';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const COMPONENTS = ['predictor', 'transformer', 'explainer'] as const;
+/** Beyond these an object is not inspected, and every rule denies it. */
+export const INSPECTION_LIMITS = Object.freeze({ maxNodes: 10_000, maxDepth: 64 });
+
+/** What an artifact is: where it lives and, when known, its content digest. */
+export interface Artifact {
+  uri: string;
+  digest: string | undefined;
+}
 
 /**
- * A read-only, type-checked view of an untrusted InferenceService: what the rules need. Each part
- * is worked out the first time a rule reads it and then kept: on an UPDATE the rules read only a
- * little of the old object (never its evidence, which embeds whole signature bundles), and a
- * review should not pay for the rest.
+ * A read-only view of an untrusted InferenceService with what the rules need: its labels, its
+ * evidence and stable record, and its model locations as KServe reads them in a given deployment
+ * mode. Each part is worked out when a rule first asks for it.
  */
 export class ObjectView {
-  readonly #spec: Obj;
-  readonly #meta: Obj;
+  readonly #object: Obj;
   readonly #annotations: Obj;
   #labels: Record<string, string> | undefined;
-  #uris: UriField[] | undefined;
   #evidence: { map: Map<string, ArtifactEvidence>; problem?: EvidenceProblem } | undefined;
   #stable: { record?: StableRecord } | { problem: EvidenceProblem } | undefined;
-  #servingUri: { uri: string | undefined } | undefined;
-  #canaryPercents: { path: string; value: unknown }[] | undefined;
-  #canaries: { path: string; name?: string; uri?: string; traffic: unknown }[] | undefined;
+  #readings = new Map<DeploymentMode, Reading>();
+  #limit: Finding[] | undefined;
 
   constructor(object: unknown) {
-    const obj = isObj(object) ? object : {};
-    this.#meta = isObj(obj['metadata']) ? obj['metadata'] : {};
-    this.#spec = isObj(obj['spec']) ? obj['spec'] : {};
-    this.#annotations = isObj(this.#meta['annotations']) ? this.#meta['annotations'] : {};
+    this.#object = objectAt(object);
+    this.#annotations = objectAt(objectAt(this.#object['metadata'])['annotations']);
   }
 
   /** metadata.labels with string values only. */
   get labels(): Record<string, string> {
     if (this.#labels === undefined) {
-      const labels: Record<string, string> = {};
-      const raw = this.#meta['labels'];
-      if (isObj(raw))
-        for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') labels[k] = v;
-      this.#labels = labels;
+      this.#labels = {};
+      const raw = objectAt(objectAt(this.#object['metadata'])['labels']);
+      for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') this.#labels[k] = v;
     }
     return this.#labels;
   }
 
-  get uris(): UriField[] {
-    return (this.#uris ??= collectUriFields(this.#spec));
+  /** The mode the object's annotation states; undefined leaves it to the cluster default. */
+  get declaredMode(): DeploymentMode | undefined {
+    return declaredMode(this.#object['metadata']);
+  }
+
+  reading(mode: DeploymentMode): Reading {
+    let r = this.#readings.get(mode);
+    if (r === undefined) {
+      r = readModels(this.#object, mode);
+      this.#readings.set(mode, r);
+    }
+    return r;
+  }
+
+  /**
+   * Why the object cannot be read at all, if it cannot: beyond the inspection limits nothing it
+   * contains can be shown to be pinned, signed or stepped.
+   */
+  get limitProblems(): Finding[] {
+    if (this.#limit === undefined) {
+      const budget = { nodes: INSPECTION_LIMITS.maxNodes };
+      this.#limit = withinLimits(this.#object, 0, budget)
+        ? []
+        : [
+            {
+              code: 'OBJECT_UNINSPECTABLE',
+              path: 'spec',
+              message: `the object is deeper than ${INSPECTION_LIMITS.maxDepth} levels or has more than ${INSPECTION_LIMITS.maxNodes} fields`,
+            },
+          ];
+    }
+    return this.#limit;
   }
 
   get evidence(): Map<string, ArtifactEvidence> {
@@ -83,50 +114,24 @@ export class ObjectView {
     return 'problem' in s ? s.problem : undefined;
   }
 
-  /** Knative: predictor.model.storageUri (or the first predictor URI). */
-  get servingUri(): string | undefined {
-    if (this.#servingUri === undefined)
-      this.#servingUri = { uri: this.uris.find((u) => u.path.startsWith('spec.predictor.'))?.uri };
-    return this.#servingUri.uri;
+  /** A location's artifact: its URI and the digest the URI pins or the evidence lists. */
+  artifact(uri: string | undefined): Artifact | undefined {
+    if (uri === undefined) return undefined;
+    return { uri, digest: ociDigest(uri) ?? this.evidence.get(uri)?.digest };
   }
+}
 
-  /** Knative canaryTrafficPercent per component path, as found (may be a non-integer). */
-  get canaryPercents(): { path: string; value: unknown }[] {
-    if (this.#canaryPercents === undefined) {
-      this.#canaryPercents = [];
-      for (const component of COMPONENTS) {
-        const c = this.#spec[component];
-        if (isObj(c) && c['canaryTrafficPercent'] !== undefined) {
-          this.#canaryPercents.push({
-            path: `spec.${component}.canaryTrafficPercent`,
-            value: c['canaryTrafficPercent'],
-          });
-        }
-      }
-    }
-    return this.#canaryPercents;
-  }
+/** Walks at most `maxDepth` levels and `maxNodes` values; false as soon as either runs out. */
+function withinLimits(value: unknown, depth: number, budget: { nodes: number }): boolean {
+  if (--budget.nodes < 0 || depth > INSPECTION_LIMITS.maxDepth) return false;
+  if (value === null || typeof value !== 'object') return true;
+  for (const child of Array.isArray(value) ? value : Object.values(value))
+    if (!withinLimits(child, depth + 1, budget)) return false;
+  return true;
+}
 
-  /** Standard-mode canary entries. */
-  get canaries(): { path: string; name?: string; uri?: string; traffic: unknown }[] {
-    if (this.#canaries === undefined) {
-      const entries = this.#spec['canary'];
-      this.#canaries = Array.isArray(entries)
-        ? entries.map((entry: unknown, i) => {
-            const e = isObj(entry) ? entry : {};
-            const p = isObj(e['predictor']) ? e['predictor'] : {};
-            const uri = collectUriFields(p)[0]?.uri;
-            return {
-              path: `spec.canary[${i}]`,
-              ...(typeof p['name'] === 'string' ? { name: p['name'] } : {}),
-              ...(uri !== undefined ? { uri } : {}),
-              traffic: e['trafficPercent'],
-            };
-          })
-        : [];
-    }
-    return this.#canaries;
-  }
+export function sameArtifact(a: Artifact | undefined, b: Artifact | undefined): boolean {
+  return a !== undefined && b !== undefined && a.uri === b.uri && a.digest === b.digest;
 }
 
 export function viewObject(object: unknown): ObjectView {
@@ -139,9 +144,7 @@ export const EVIDENCE_PATHS = {
 } as const;
 
 /** The finding both pinning and signatures report when `aviary.dev/artifacts` cannot be read. */
-export function evidenceFindings(
-  view: ObjectView,
-): { code: string; path: string; message: string }[] {
+export function evidenceFindings(view: ObjectView): Finding[] {
   return view.evidenceProblem
     ? [
         {

@@ -66,6 +66,11 @@ export const policySchema = {
             'enforce denies; warn allows with warnings; audit allows and records. Default: enforce.',
           enum: ['enforce', 'warn', 'audit'],
         },
+        defaultDeploymentMode: {
+          description:
+            "The cluster's KServe defaultDeploymentMode, for objects that do not state their own. Absent: each object is judged under both modes and must pass both.",
+          enum: ['Knative', 'Standard'],
+        },
         match: {
           description:
             'Which objects the policy applies to; every criterion given must hold. Absent: all.',

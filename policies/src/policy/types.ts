@@ -27,8 +27,12 @@ export interface EvaluationInput {
   /** The object before an UPDATE; absent on CREATE. */
   oldObject?: unknown;
   operation: Operation;
-  /** Namespace of the request. */
-  namespace: string;
+  /**
+   * Namespace of the request. Undefined when it cannot be known (the plugin's pre-flight for an
+   * object that sets none, without a destination namespace): a `namespaces` list is then assumed
+   * to match, erring on the side of checking, as for namespaceLabels.
+   */
+  namespace: string | undefined;
   /**
    * Labels of that namespace, for namespaceSelector matching. Undefined when they cannot be known
    * (the plugin's pre-flight): a namespaceSelector is then assumed to match, erring on the side of

@@ -14,7 +14,7 @@ export type Attempt =
     }
   | {
       ok: false;
-      code: 'SIG_INVALID' | 'SIG_CERT_EXPIRED' | 'SIG_UNTRUSTED';
+      code: 'SIG_INVALID' | 'SIG_CERT_EXPIRED' | 'SIG_CERT_CRITICAL_EXTENSION' | 'SIG_UNTRUSTED';
       message: string;
       rank: number;
     };

@@ -1,31 +1,31 @@
-import { X509Certificate as NodeCertificate } from 'node:crypto';
-import { X509Certificate as SigstoreCertificate } from '@sigstore/core';
 import { RANK, best, type Attempt } from './attempt.js';
 import type { ParsedBundle } from './bundle.js';
+import {
+  candidatePaths,
+  describeCert,
+  isSelfIssued,
+  parsePathCert,
+  unprocessedCritical,
+  type PathCert,
+} from './cert-path.js';
 import { signatureMatches } from './content.js';
 import { fail } from './errors.js';
 import { hashForKey } from './keys.js';
 
 export interface CertificateAuthority {
   name: string;
-  roots: readonly NodeCertificate[];
-}
-
-interface Cert {
-  node: NodeCertificate;
-  /** The same DER through @sigstore/core, which exposes key usage, path length and dates. */
-  info: SigstoreCertificate;
+  /** Every certificate of every configured PEM entry, each a trust anchor. */
+  roots: readonly PathCert[];
 }
 
 const CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
-const MAX_PATH = 8;
 
 /**
  * Certificate mode (model_signing `sign certificate`): an x509 chain inside the bundle, checked
- * here because @sigstore/bundle refuses certificate chains in v0.3 bundles. Unlike model_signing,
- * which checks the chain at the leaf's notBefore (so never expires), Aviary checks validity at
- * admission time: without a timestamp nothing proves the key signed while its certificate was
- * valid.
+ * here because @sigstore/bundle refuses certificate chains in v0.3 bundles. Every candidate path
+ * to a configured root is tried until one passes. Unlike model_signing, which checks the chain at
+ * the leaf's notBefore (so never expires), Aviary checks validity at admission time: without a
+ * timestamp nothing proves the key signed while its certificate was valid.
  */
 export function verifyWithCertificates(
   bundle: ParsedBundle,
@@ -35,104 +35,94 @@ export function verifyWithCertificates(
 ): Attempt {
   if (bundle.material.kind !== 'certificate')
     throw new Error('certificate mode needs certificate material');
-  const chain = bundle.material.chain.map(parseCert);
-  const leaf = chain[0]!;
+  // The bundle parser guarantees at least one certificate.
+  const [leaf, ...pool] = bundle.material.chain.map(parseCert) as [PathCert, ...PathCert[]];
+  const key = leaf.node.publicKey;
   const attempts: Attempt[] = [];
-  let signatureOk: boolean | undefined; // the same leaf key for every authority: check once
+  let signatureOk: boolean | undefined; // the same leaf key for every path: check once
   for (const authority of authorities) {
-    const path = buildPath(leaf, chain.slice(1), authority.roots);
-    if (path === undefined) continue;
-    const problem = pathProblem(path);
-    if (problem !== undefined) {
-      attempts.push({ ok: false, code: 'SIG_INVALID', rank: RANK.invalid, message: problem });
-      continue;
+    const failures: Attempt[] = [];
+    for (const path of candidatePaths(leaf, pool, authority.roots)) {
+      signatureOk ??= signatureMatches(bundle.content, key, hashForKey(key), allowLegacyPae);
+      if (!signatureOk) {
+        failures.push(invalid('the signature does not verify under the leaf certificate'));
+        break;
+      }
+      const failure = pathFailure(path, now);
+      if (failure === undefined) {
+        const validUntil = new Date(Math.min(...path.map((c) => c.info.notAfter.getTime())));
+        return { ok: true, authority: authority.name, signer: describeCert(leaf), validUntil };
+      }
+      failures.push(failure);
     }
-    const key = leaf.node.publicKey;
-    signatureOk ??= signatureMatches(bundle.content, key, hashForKey(key), allowLegacyPae);
-    if (!signatureOk) {
-      attempts.push({
-        ok: false,
-        code: 'SIG_INVALID',
-        rank: RANK.invalid,
-        message: 'the signature does not verify under the leaf certificate',
-      });
-      continue;
-    }
-    const expired = path.find((c) => now < c.info.notBefore || now > c.info.notAfter);
-    if (expired !== undefined) {
-      attempts.push({
-        ok: false,
-        code: 'SIG_CERT_EXPIRED',
-        rank: RANK.expired,
-        message: `certificate "${subject(expired)}" is valid from ${expired.info.notBefore.toISOString()} to ${expired.info.notAfter.toISOString()}`,
-      });
-      continue;
-    }
-    const validUntil = new Date(Math.min(...path.map((c) => c.info.notAfter.getTime())));
-    return { ok: true, authority: authority.name, signer: subject(leaf), validUntil };
+    const telling = best(failures);
+    if (telling !== undefined) attempts.push(telling);
   }
   return (
     best(attempts) ?? {
       ok: false,
       code: 'SIG_UNTRUSTED',
       rank: RANK.noMatch,
-      message: `the certificate "${subject(leaf)}" does not chain to a configured root`,
+      message: `the certificate "${describeCert(leaf)}" does not chain to a configured root`,
     }
   );
 }
 
-function parseCert(der: Buffer, i: number): Cert {
+function parseCert(der: Buffer, i: number): PathCert {
   try {
-    return { node: new NodeCertificate(der), info: SigstoreCertificate.parse(Buffer.from(der)) };
+    return parsePathCert(der);
   } catch {
     fail('SIG_BUNDLE_MALFORMED', `certificate ${i} of the chain is not valid DER`);
   }
 }
 
-/** Leaf first, ending at a configured root; each certificate's signature checked by its issuer. */
-function buildPath(
-  leaf: Cert,
-  pool: readonly Cert[],
-  roots: readonly NodeCertificate[],
-): Cert[] | undefined {
-  const path = [leaf];
-  let current = leaf;
-  while (path.length <= MAX_PATH) {
-    const anchor = roots.find((r) => issuedBy(current.node, r));
-    if (anchor !== undefined)
-      return [...path, { node: anchor, info: SigstoreCertificate.parse(Buffer.from(anchor.raw)) }];
-    const next = pool.find((c) => !path.includes(c) && issuedBy(current.node, c.node));
-    if (next === undefined) return undefined;
-    path.push(next);
-    current = next;
-  }
-  return undefined;
-}
+const invalid = (message: string): Attempt => ({
+  ok: false,
+  code: 'SIG_INVALID',
+  rank: RANK.invalid,
+  message,
+});
 
-function issuedBy(cert: NodeCertificate, issuer: NodeCertificate): boolean {
-  try {
-    return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-}
-
-function pathProblem(path: readonly Cert[]): string | undefined {
+/**
+ * RFC 5280 §6.1 checks of one path (leaf first, anchor last). Links were checked by OpenSSL's
+ * X509_check_issued while the path was built: names, key identifiers, the issuer's keyCertSign
+ * key usage, and the signature.
+ */
+function pathFailure(path: readonly PathCert[], now: Date): Attempt | undefined {
+  let below = 0; // non-self-issued intermediates under path[i], as pathLenConstraint counts them
   for (let i = 1; i < path.length; i++) {
     const c = path[i]!;
-    if (!c.node.ca) return `issuer certificate "${subject(c)}" is not a CA`;
-    const pathLen = c.info.extBasicConstraints?.pathLenConstraint;
-    if (pathLen !== undefined && BigInt(i - 1) > pathLen)
-      return `path length constraint of "${subject(c)}" exceeded`;
+    if (c.info.extBasicConstraints?.isCA !== true)
+      return invalid(`issuer certificate "${describeCert(c)}" is not a CA`);
+    const pathLen = c.info.extBasicConstraints.pathLenConstraint;
+    if (pathLen !== undefined && BigInt(below) > pathLen)
+      return invalid(`path length constraint of "${describeCert(c)}" exceeded`);
+    if (!isSelfIssued(c)) below++;
   }
   const leaf = path[0]!;
   const eku = leaf.node.keyUsage ?? []; // Node names the extended key usage list `keyUsage`
-  if (!(leaf.info.extKeyUsage?.digitalSignature === true || eku.includes(CODE_SIGNING))) {
-    return 'the leaf certificate allows neither digitalSignature nor codeSigning';
+  if (!(leaf.info.extKeyUsage?.digitalSignature === true || eku.includes(CODE_SIGNING)))
+    return invalid('the leaf certificate allows neither digitalSignature nor codeSigning');
+  // Configured roots were checked for this when the policy loaded.
+  for (const c of path.slice(0, -1)) {
+    const oid = unprocessedCritical(c);
+    if (oid !== undefined) {
+      return {
+        ok: false,
+        code: 'SIG_CERT_CRITICAL_EXTENSION',
+        rank: RANK.invalid,
+        message: `certificate "${describeCert(c)}" has a critical extension ${oid} that Aviary does not process`,
+      };
+    }
+  }
+  const expired = path.find((c) => now < c.info.notBefore || now > c.info.notAfter);
+  if (expired !== undefined) {
+    return {
+      ok: false,
+      code: 'SIG_CERT_EXPIRED',
+      rank: RANK.expired,
+      message: `certificate "${describeCert(expired)}" is valid from ${expired.info.notBefore.toISOString()} to ${expired.info.notAfter.toISOString()}`,
+    };
   }
   return undefined;
-}
-
-function subject(c: Cert): string {
-  return c.node.subject.split('\n').join(', ');
 }

@@ -1,10 +1,12 @@
 import { createHash, X509Certificate } from 'node:crypto';
+import { parsePathCert, unprocessedCritical, type PathCert } from './cert-path.js';
 import type { CertificateAuthority } from './certificate-mode.js';
 import { SignatureConfigError } from './errors.js';
 import { compileSubjectRegExp } from './identity.js';
 import type { KeyAuthority } from './key-mode.js';
 import type { KeylessAuthority, KeylessGroup } from './keyless.js';
 import { parseTrustedKey } from './keys.js';
+import { pemCertificates } from './pem.js';
 import { isObject } from './statement.js';
 import { keylessVerifier } from './trusted-root.js';
 import type { Authority, SignatureVerifierOptions } from './types.js';
@@ -122,15 +124,36 @@ function compileKeyless(
 function compileCertificate(name: string, pems: unknown): CertificateAuthority {
   if (!Array.isArray(pems) || pems.length === 0)
     bad(`authority "${name}": certificate.roots must list at least one CA`);
-  const roots = pems.map((pem: unknown, i) => {
-    let cert: X509Certificate;
+  // One entry may hold several certificates (a CA bundle): each is an anchor of its own.
+  const roots = pems.flatMap((pem: unknown, i) => {
+    let blocks: string[] = [];
     try {
-      cert = new X509Certificate(pem as string);
+      blocks = typeof pem === 'string' ? pemCertificates(pem) : [];
     } catch (e) {
-      return bad(`authority "${name}": root ${i} is not a PEM certificate`, e);
+      bad(`authority "${name}": root ${i}: ${(e as Error).message}`, e);
     }
-    if (!cert.ca) bad(`authority "${name}": root ${i} is not a CA certificate`);
-    return cert;
+    if (blocks.length === 0) bad(`authority "${name}": root ${i} is not a PEM certificate`);
+    return blocks.map((block, j) =>
+      compileRoot(
+        `authority "${name}": root ${i}${blocks.length > 1 ? ` certificate ${j}` : ''}`,
+        block,
+      ),
+    );
   });
   return { name, roots };
+}
+
+function compileRoot(what: string, pem: string): PathCert {
+  let cert: PathCert;
+  try {
+    cert = parsePathCert(new X509Certificate(pem).raw); // OpenSSL decodes the PEM
+  } catch (e) {
+    return bad(`${what} is not a PEM certificate`, e);
+  }
+  if (cert.info.extBasicConstraints?.isCA !== true) bad(`${what} is not a CA certificate`);
+  // RFC 5280 §4.2: refused now, since every chain to this root would be refused later.
+  const oid = unprocessedCritical(cert);
+  if (oid !== undefined)
+    bad(`${what} has a critical extension ${oid} that Aviary does not process`);
+  return cert;
 }

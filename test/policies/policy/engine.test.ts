@@ -99,11 +99,9 @@ t.test('pinning', async (t) => {
   for (const [name, object, expected] of table) t.same(codes(run(PIN, { object })), expected, name);
 });
 
-t.test('pinning inspects every URI-bearing field', async (t) => {
-  const object = isvc({ uri: 's3://ok/m/1/' });
+t.test('pinning inspects every location KServe downloads', async (t) => {
+  const object = isvc({ uri: 'oci://reg/a:tag', evidence: [], mode: 'Standard' });
   const spec = object['spec'] as Record<string, any>;
-  spec['predictor'].storageUris = [{ uri: 'oci://reg/a:tag' }];
-  spec['predictor'].sklearn = { storageUri: 'oci://reg/b:tag' };
   spec['transformer'] = {
     containers: [{ name: 'c', env: [{ name: 'STORAGE_URI', value: 'oci://reg/c:tag' }] }],
   };
@@ -114,13 +112,12 @@ t.test('pinning inspects every URI-bearing field', async (t) => {
   t.same(codes(run(PIN, { object })), [
     'PIN_OCI_UNPINNED@spec.canary[0].predictor.model.storageUri',
     'PIN_OCI_UNPINNED@spec.explainer.art.storageUri',
-    'PIN_OCI_UNPINNED@spec.predictor.sklearn.storageUri',
-    'PIN_OCI_UNPINNED@spec.predictor.storageUris[0].uri',
+    'PIN_OCI_UNPINNED@spec.predictor.model.storageUri',
     'PIN_OCI_UNPINNED@spec.transformer.containers[0].env[0].value',
   ]);
   spec['predictor'].model.storageUri = 42;
   t.ok(
-    codes(run(PIN, { object })).includes('PIN_URI_INVALID@spec.predictor.model.storageUri'),
+    codes(run(PIN, { object })).includes('MODEL_URI_INVALID@spec.predictor.model.storageUri'),
     'a non-string URI is a finding',
   );
 });
@@ -129,10 +126,10 @@ t.test('canary bounds and steps', async (t) => {
   const s1 = 's3://ok/m/1/';
   const s2 = 's3://ok/m/2/';
   const table: [string, Record<string, unknown>, string[]][] = [
-    ['allowed step', isvc({ uri: s2, canary: 10, stable: s1 }), []],
+    ['allowed step', isvc({ uri: s2, canary: 10 }), []],
     [
       'above max',
-      isvc({ uri: s2, canary: 60, stable: s1 }),
+      isvc({ uri: s2, canary: 60 }),
       [
         'CANARY_ABOVE_MAX@spec.predictor.canaryTrafficPercent',
         'CANARY_STEP_NOT_ALLOWED@spec.predictor.canaryTrafficPercent',
@@ -140,17 +137,17 @@ t.test('canary bounds and steps', async (t) => {
     ],
     [
       'not a step',
-      isvc({ uri: s2, canary: 15, stable: s1 }),
+      isvc({ uri: s2, canary: 15 }),
       ['CANARY_STEP_NOT_ALLOWED@spec.predictor.canaryTrafficPercent'],
     ],
     [
       'not an integer',
-      isvc({ uri: s2, canary: 12.5, stable: s1 }),
+      isvc({ uri: s2, canary: 12.5 }),
       ['CANARY_TRAFFIC_INVALID@spec.predictor.canaryTrafficPercent'],
     ],
     [
       'negative',
-      isvc({ uri: s2, canary: -1, stable: s1 }),
+      isvc({ uri: s2, canary: -1 }),
       ['CANARY_TRAFFIC_INVALID@spec.predictor.canaryTrafficPercent'],
     ],
     ['standard allowed', isvc({ uri: s1, canaries: [{ name: 'c2', uri: s2, traffic: 20 }] }), []],
@@ -198,13 +195,13 @@ t.test('canary on UPDATE', async (t) => {
     ['instant rollback with traffic 0', isvc({ uri: s2, canary: 0, stable: s1 }), at10, []],
     [
       'new artifact straight to 100%',
-      isvc({ uri: s3, stable: s1 }),
+      isvc({ uri: s3, stable: s3 }),
       stable1,
       ['CANARY_REQUIRED@spec.predictor.canaryTrafficPercent'],
     ],
     [
       'new artifact at canary 100%',
-      isvc({ uri: s3, canary: 100, stable: s1 }),
+      isvc({ uri: s3, canary: 100, stable: s3 }),
       stable1,
       [
         'CANARY_ABOVE_MAX@spec.predictor.canaryTrafficPercent',
@@ -220,7 +217,7 @@ t.test('canary on UPDATE', async (t) => {
     ],
     [
       'standard promotion of the canary',
-      isvc({ uri: s2, predictorName: 'c2' }),
+      isvc({ uri: s2, predictorName: 'c2', mode: 'Standard' }),
       isvc({ uri: s1, predictorName: 'c1', canaries: [{ name: 'c2', uri: s2, traffic: 20 }] }),
       [],
     ],
@@ -239,7 +236,7 @@ t.test('canary on UPDATE', async (t) => {
     [
       'standard new candidate at 100%',
       isvc({ uri: s1, canaries: [{ name: 'c3', uri: s3, traffic: 100 }] }),
-      isvc({ uri: s1 }),
+      isvc({ uri: s1, mode: 'Standard' }),
       [
         'CANARY_ABOVE_MAX@spec.canary[0].trafficPercent',
         'CANARY_REQUIRED@spec.canary[0].trafficPercent',
@@ -252,9 +249,7 @@ t.test('canary on UPDATE', async (t) => {
 });
 
 t.test('a canary on CREATE is a warning, never a denial', async (t) => {
-  const d = run(CANARY, {
-    object: isvc({ uri: 's3://ok/m/2/', canary: 10, stable: 's3://ok/m/1/' }),
-  });
+  const d = run(CANARY, { object: isvc({ uri: 's3://ok/m/2/', canary: 10 }) });
   t.equal(d.allowed, true);
   t.match(d.warnings, [{ code: 'CANARY_ON_CREATE', path: 'spec.predictor.canaryTrafficPercent' }]);
 });
@@ -299,6 +294,7 @@ t.test('matching by namespace list, namespace selector and object selector', asy
   const ns = policy('p', 'match:\n  namespaces: [prod]\npinning: {}');
   t.equal(run(ns, { object, namespace: 'prod' }).allowed, false, 'listed namespace');
   t.equal(run(ns, { object, namespace: 'dev' }).allowed, true, 'other namespace');
+  t.equal(run(ns, { object, namespace: undefined }).allowed, false, 'unknown namespace: assumed');
   const sel = policy(
     'p',
     'match:\n  namespaceSelector:\n    matchLabels: { env: prod }\n    matchExpressions:\n      - { key: tier, operator: NotIn, values: [sandbox] }\npinning: {}',
@@ -387,7 +383,7 @@ t.test('an object too large to inspect is never taken as pinned', async (t) => {
     return object;
   };
   t.same(codes(run(PIN, { object: withExtra(1_000) })), [], 'a large but inspectable object');
-  t.same(codes(run(PIN, { object: withExtra(8_000) })), ['PIN_URI_INVALID@spec']);
+  t.same(codes(run(PIN, { object: withExtra(8_000) })), ['OBJECT_UNINSPECTABLE@spec']);
 });
 
 t.test('an object too deep to inspect is never taken as pinned, and never crashes', async (t) => {
@@ -400,5 +396,5 @@ t.test('an object too deep to inspect is never taken as pinned, and never crashe
     deep = next;
   }
   (object['spec'] as Record<string, any>)['predictor'].model.extra = root;
-  t.same(codes(run(PIN, { object })), ['PIN_URI_INVALID@spec']);
+  t.same(codes(run(PIN, { object })), ['OBJECT_UNINSPECTABLE@spec']);
 });

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
@@ -23,7 +24,7 @@ const authorityFor = (keyFile: string): Authority =>
     : { name: 'key', key: { publicKey: text(path.join(SIGNING, keyFile)) } };
 
 t.test('every committed real signature verifies for its digest', async (t) => {
-  t.equal(exp.signatures.length, 7);
+  t.equal(exp.signatures.length, 9);
   for (const s of exp.signatures) {
     const v = createSignatureVerifier({ authorities: [authorityFor(s.key)] });
     const r = v.verify(json(path.join(SIGNING, s.file)), s.digest);
@@ -155,6 +156,42 @@ t.test('certificate mode: roots, intermediates and time', async (t) => {
     'not yet valid',
   );
 });
+
+t.test(
+  'certificate mode: a second candidate issuer listed first (model_signing verifies both)',
+  async (t) => {
+    const tiny = exp.models['tiny-classifier']!;
+    const root = text(path.join(SIGNING, 'keys/ca/root.pem'));
+    const at = (now: Date) =>
+      createSignatureVerifier({
+        authorities: [{ name: 'pki', certificate: { roots: [root] } }],
+        now: () => now,
+      });
+    // The intermediate cross-signed by a root the policy does not trust, then the genuine one.
+    const cross = fixtureBundle('tiny-classifier.certificate-cross-signed.sigstore.json');
+    t.match(at(new Date()).verify(cross, tiny), {
+      ok: true,
+      signer: 'O=Aviary Test, CN=Aviary Test Model Signer',
+    });
+    t.match(
+      createSignatureVerifier({
+        authorities: [
+          {
+            name: 'pki',
+            certificate: { roots: [text(path.join(SIGNING, 'keys/ca/other-root.pem'))] },
+          },
+        ],
+      }).verify(cross, tiny),
+      { ok: true },
+      'and through the cross-signature, for a policy trusting the other root',
+    );
+    // The intermediate re-issued for one day, then the genuine one: once the first has expired.
+    const renewed = fixtureBundle('tiny-classifier.certificate-renewed.sigstore.json');
+    const short = new X509Certificate(text(path.join(SIGNING, 'keys/ca/intermediate-short.pem')));
+    const afterShort = new Date(new Date(short.validTo).getTime() + 86_400_000);
+    t.match(at(afterShort).verify(renewed, tiny), { ok: true }, 'the first candidate expired');
+  },
+);
 
 t.test('the example GitOps repository', async (t) => {
   const v = createSignatureVerifier({

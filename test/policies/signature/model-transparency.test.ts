@@ -145,6 +145,25 @@ t.test('derived negatives', async (t) => {
   );
 });
 
+t.test('a keyless signature under a policy that also trusts a private PKI', async (t) => {
+  // Certificate mode runs first and must answer "no chain" for the Fulcio certificate, whose
+  // subject is empty (on Node 20 that once failed as an internal error), so keyless decides.
+  const c = cases.find((c) => c.name === 'v1.1.0-sigstore')!;
+  const pki: Authority = {
+    name: 'pki',
+    certificate: { roots: [text(path.join(BASE, 'keys/certificate/ca-cert.pem'))] },
+  };
+  const v = createSignatureVerifier({
+    authorities: [pki, authorityOf(c)],
+    trustedRoots: { 'public-good': loadPublicGoodTrustedRoot() },
+  });
+  t.match(v.verify(bundleOf(c), modelDigest(c)), {
+    ok: true,
+    authority: 'ibm',
+    signer: c.identity,
+  });
+});
+
 // Why Aviary verifies key and certificate modes itself: sigstore-js 3.1.1 cannot.
 t.test('pinned: sigstore-js 3.1.1 cannot verify the P-384 key vectors', async (t) => {
   const c = cases.find((c) => c.name === 'v1.1.0-elliptic-key')!;

@@ -1,4 +1,5 @@
 import type { Finding } from '../../finding.js';
+import type { DeploymentMode } from '../../kserve/locations.js';
 import type { ObjectView } from '../object-view.js';
 import type { ModelReleasePolicy } from '../schema.js';
 import type { Operation, VerifiedArtifact } from '../types.js';
@@ -17,6 +18,11 @@ export interface RuleContext {
   view: ObjectView;
   oldView?: ObjectView;
   operation: Operation;
+  /**
+   * The deployment modes the decision must hold under: the object's own, else the cluster default
+   * the policy states, else both.
+   */
+  modes: readonly DeploymentMode[];
   /** The verifier built for this policy's authorities; absent when the policy has none. */
   signatures?: SignatureCheck;
   /** Filled by the signature rule with what verified. */

@@ -1,12 +1,14 @@
+import { locationAmbiguity, withinPrefix } from '../../kserve/location.js';
 import { hfCommit, ociDigest, uriScheme } from '../../kserve/uri.js';
 import { EVIDENCE_PATHS, evidenceFindings } from '../object-view.js';
 import type { RuleContext, RuleFinding } from './context.js';
+import { downloadedLocations, unreadable } from './readings.js';
 
 /** Stores that list by prefix, where `…/m1` also downloads `…/m1-old/` (kserve/kserve#3776). */
 const PREFIX_LISTING = new Set(['s3', 'gs']);
 
 /**
- * Pinning: every model URI names immutable content. `oci` needs `@sha256:<64 hex>`, `hf` a 40-hex
+ * Pinning: every location a pod downloads names immutable content. `oci` needs `@sha256:<64 hex>`, `hf` a 40-hex
  * commit; any other scheme needs a content digest in the evidence annotation (whose signature the
  * signature rule then binds).
  */
@@ -14,14 +16,9 @@ export function pinningRule(ctx: RuleContext): RuleFinding[] {
   const pinning = ctx.policy.spec.pinning;
   if (pinning === undefined) return [];
   const { view } = ctx;
-  const out: RuleFinding[] = evidenceFindings(view);
+  const out: RuleFinding[] = [...unreadable(ctx), ...evidenceFindings(view)];
 
-  for (const field of view.uris) {
-    const { uri, path } = field;
-    if (uri === undefined) {
-      out.push({ code: 'PIN_URI_INVALID', path, message: 'a model URI must be a string' });
-      continue;
-    }
+  for (const { uri, path } of downloadedLocations(ctx)) {
     const scheme = uriScheme(uri);
     if (scheme === undefined) {
       out.push({
@@ -38,15 +35,21 @@ export function pinningRule(ctx: RuleContext): RuleFinding[] {
         message: `scheme "${scheme}" is not allowed; allowed: ${pinning.allowedSchemes.join(', ')}`,
       });
     }
-    if (
-      pinning.allowedPrefixes !== undefined &&
-      !pinning.allowedPrefixes.some((p) => uri.startsWith(p))
-    ) {
-      out.push({
-        code: 'PIN_PREFIX_NOT_ALLOWED',
-        path,
-        message: `"${clip(uri)}" is outside the allowed locations`,
-      });
+    if (pinning.allowedPrefixes !== undefined) {
+      const ambiguity = locationAmbiguity(uri);
+      if (ambiguity !== undefined) {
+        out.push({
+          code: 'PIN_URI_AMBIGUOUS',
+          path,
+          message: `"${clip(uri)}" has ${ambiguity}: storage clients differ on where it points`,
+        });
+      } else if (!pinning.allowedPrefixes.some((p) => withinPrefix(uri, p))) {
+        out.push({
+          code: 'PIN_PREFIX_NOT_ALLOWED',
+          path,
+          message: `"${clip(uri)}" is outside the allowed locations`,
+        });
+      }
     }
     if (pinning.required === false) continue;
     const evidence = view.evidence.get(uri);

@@ -1,6 +1,7 @@
 import { ociDigest } from '../../kserve/uri.js';
 import { EVIDENCE_PATHS, evidenceFindings } from '../object-view.js';
 import type { RuleContext, RuleFinding } from './context.js';
+import { downloadedLocations, unreadable } from './readings.js';
 import { clip } from './pinning.js';
 
 /**
@@ -12,11 +13,11 @@ export function signaturesRule(ctx: RuleContext): RuleFinding[] {
   const sig = ctx.policy.spec.signatures;
   if (sig?.required !== true) return [];
   const { view } = ctx;
-  const out: RuleFinding[] = evidenceFindings(view);
+  const out: RuleFinding[] = [...unreadable(ctx), ...evidenceFindings(view)];
+  if (view.stableProblem) out.push({ ...view.stableProblem, path: EVIDENCE_PATHS.stable });
   if (out.length > 0) return out;
   const targets = new Map<string, string>();
-  for (const f of view.uris)
-    if (f.uri !== undefined && !targets.has(f.uri)) targets.set(f.uri, f.path);
+  for (const l of downloadedLocations(ctx)) if (!targets.has(l.uri)) targets.set(l.uri, l.path);
   if (view.stable && !targets.has(view.stable.uri))
     targets.set(view.stable.uri, EVIDENCE_PATHS.stable);
 

@@ -1,0 +1,33 @@
+import { isGovernedObject } from '@aviary/policies';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export interface AppliedObject {
+  object: Obj;
+  /** Where it lands: its own namespace, else the destination; undefined when neither is known. */
+  namespace: string | undefined;
+}
+
+/**
+ * The governed objects (rendered or passed through) that Argo CD would apply from `generate`'s
+ * output, each with the namespace it lands in. Argo CD's repo-server replaces any object with an
+ * `items` array (Kubernetes' `IsList`, whatever its kind) by those items, so a List is looked into:
+ * otherwise it could carry an InferenceService past the pre-flight.
+ */
+export function governedObjects(
+  output: readonly unknown[],
+  destination: string | undefined,
+): AppliedObject[] {
+  const applied = output.flatMap((o): unknown[] =>
+    isObj(o) && Array.isArray(o['items']) ? (o['items'] as unknown[]) : [o],
+  );
+  return applied.filter(isObj).flatMap((object) => {
+    if (!isGovernedObject(object)) return [];
+    const meta = object['metadata'];
+    const own = isObj(meta) ? meta['namespace'] : undefined;
+    // Argo CD fills in the destination only where the namespace is missing, empty or not a string.
+    const namespace = typeof own === 'string' && own !== '' ? own : destination || undefined;
+    return [{ object, namespace }];
+  });
+}
