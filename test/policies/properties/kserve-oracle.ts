@@ -75,6 +75,7 @@ const namesLocation = (block: unknown) =>
   isObj(block) && (str(block.storageUri) !== undefined || str(block.storage?.path) !== undefined);
 
 type Single = { uri?: string; problem?: string };
+const BOTH = 'storageUri next to storage.path';
 
 /** A model/legacy block's location: storageUri, or storage.path resolved as in §3 of the notes. */
 function blockLocation(block: Obj): Single {
@@ -82,7 +83,7 @@ function blockLocation(block: Obj): Single {
   const path = str(block.storage?.path);
   if (path === undefined) return { uri };
   // addStorageInitializerAnnotations refuses a path next to a storageUri (predictor.go:296-298).
-  if (uri !== undefined) return { problem: 'storageUri next to storage.path' };
+  if (uri !== undefined) return { problem: BOTH };
   // One leading "/" dropped (components/component.go:40-58); scheme and bucket from parameters,
   // else from the storage-config secret (credentials/service_account_credentials.go:146-196).
   const rest = path.startsWith('/') ? path.slice(1) : path;
@@ -140,8 +141,8 @@ function implementationLocation(p: Obj, kind: string): Single {
   return kind === 'custom' ? { uri: customUri(list(p.containers)) } : blockLocation(p[kind]);
 }
 
-/** Kinds an object writes: its legacy/model blocks, and `custom` for containers. */
-const writtenKinds = (p: Obj) => [
+/** Kinds a canary entry writes: its legacy/model blocks, and `custom` for containers. */
+const entryKinds = (p: Obj) => [
   ...IMPLEMENTATIONS.filter((k) => isObj(p[k])),
   ...(list(p.containers).length > 0 ? ['custom'] : []),
 ];
@@ -169,15 +170,31 @@ const uris = (entries: unknown) =>
 export function locate(object: unknown, reading: Reading): Located {
   const out: Located = { downloads: [], serving: {}, canaries: [], problems: [] };
   const spec: Obj = isObj((object as Obj)?.spec) ? (object as Obj).spec : {};
-  const download = (where: string, uri: string | undefined) => {
-    if (uri !== undefined) out.downloads.push({ where, uri });
-  };
+  const stable = predictor(spec, out);
+  transformer(spec, out);
+  explainer(spec, out);
+  // Canary entries exist only in Standard mode (inference_service_validation.go:183-191).
+  if (reading === 'Standard') canaries(spec, stable, out);
+  internalKeys([spec.predictor, spec.transformer, spec.explainer, (object as Obj)?.metadata], out);
+  return out;
+}
 
-  // Predictor. Two blocks naming a location: the defaulter silently keeps one (legacy over
-  // `model`) or the validator rejects; either way the object does not say which one serves.
+function download(out: Located, where: string, uri: string | undefined) {
+  if (uri !== undefined) out.downloads.push({ where, uri });
+}
+
+interface Stable {
+  raw: Obj;
+  stored: Obj;
+  single: Single;
+}
+
+function predictor(spec: Obj, out: Located): Stable {
   const raw: Obj = isObj(spec.predictor) ? spec.predictor : {};
   const stored = defaulted(raw);
   const impls = implementations(stored);
+  // Two blocks naming a location: the defaulter silently keeps one (legacy over `model`) or the
+  // validator rejects; either way the object does not say which one serves.
   const blocks = [...LEGACY_KEYS, 'model'].filter((k) => namesLocation(raw[k])).length;
   const custom = implementations(raw).includes('custom') && customUri(stored.containers ?? []);
   if (blocks + (custom ? 1 : 0) > 1)
@@ -186,67 +203,69 @@ export function locate(object: unknown, reading: Reading): Located {
   const single: Single = impls.length === 1 ? implementationLocation(stored, impls[0]!) : {};
   if (single.problem) out.problems.push(`predictor: ${single.problem}`);
   out.serving.predictor = single.uri;
-  download('predictor', single.uri);
-  const predictorUris = uris(raw.storageUris);
+  download(out, 'predictor', single.uri);
+  const many = uris(raw.storageUris);
   // storageUri + storageUris is rejected (inference_service_validation.go:806-852); storage.path +
   // storageUris is not, and both would load: neither says which serves.
-  if ((single.uri || single.problem) && predictorUris.length > 0)
+  if ((single.uri || single.problem) && many.length > 0)
     out.problems.push('predictor: a single location next to storageUris');
-  for (const u of predictorUris) download('predictor', u);
+  for (const u of many) download(out, 'predictor', u);
+  return { raw, stored, single };
+}
 
-  // Transformer: custom only, containers[0] (transformer.go:37-44).
-  if (isObj(spec.transformer)) {
-    out.serving.transformer = firstContainerUri(list(spec.transformer.containers));
-    download('transformer', out.serving.transformer);
-    for (const u of uris(spec.transformer.storageUris)) download('transformer', u);
+/** Custom only, containers[0] (transformer.go:37-44). */
+function transformer(spec: Obj, out: Located) {
+  if (!isObj(spec.transformer)) return;
+  out.serving.transformer = firstContainerUri(list(spec.transformer.containers));
+  download(out, 'transformer', out.serving.transformer);
+  for (const u of uris(spec.transformer.storageUris)) download(out, 'transformer', u);
+}
+
+/** ART, then custom; exactly one (explainer.go:85-94). ART storage is never downloaded. */
+function explainer(spec: Obj, out: Located) {
+  const ex = spec.explainer;
+  if (!isObj(ex)) return;
+  const artUri = isObj(ex.art) ? str(ex.art.storageUri) : undefined;
+  const containerUri = firstContainerUri(list(ex.containers));
+  if (artUri && containerUri) out.problems.push('explainer: art and a container name a location');
+  const kinds = [isObj(ex.art), list(ex.containers).length > 0].filter(Boolean).length;
+  if (kinds === 1) out.serving.explainer = isObj(ex.art) ? artUri : containerUri;
+  download(out, 'explainer', out.serving.explainer);
+  for (const u of uris(ex.storageUris)) download(out, 'explainer', u);
+}
+
+/**
+ * Each entry is the stored stable predictor merged with the entry; its first implementation
+ * serves, without an exactly-one check or defaulting; storageUris are never passed on
+ * (components/predictor.go:897-941).
+ */
+function canaries(spec: Obj, stable: Stable, out: Located) {
+  const stableNames = stable.single.uri !== undefined || stable.single.problem !== undefined;
+  for (const [i, entry] of list(spec.canary).entries()) {
+    const own: Obj = isObj(entry.predictor) ? entry.predictor : {};
+    const merged = mergeOver(structuredClone(stable.stored), own);
+    const impls = implementations(merged);
+    const loc: Single = impls.length ? implementationLocation(merged, impls[0]!) : {};
+    const kinds = entryKinds(own);
+    // The entry writes one implementation and the merged predictor holds another next to it (a
+    // legacy key is not folded into `model` in an entry): GetImplementations' order, not the
+    // entry, decides what downloads, and the runtime may come from the other block.
+    if (kinds.length === 1 && stableNames && impls.length > 1)
+      out.problems.push(`canary[${i}]: a second implementation next to the stable one`);
+    // A path the entry writes over an inherited storageUri fails the reconcile; an entry's
+    // storageUri over an inherited path does too, but then nothing of the entry's downloads.
+    const ownPath = kinds.length === 1 && str(own[kinds[0]!]?.storage?.path) !== undefined;
+    if (loc.problem && (ownPath || loc.problem !== BOTH))
+      out.problems.push(`canary[${i}]: ${loc.problem}`);
+    download(out, `canary[${i}]`, loc.uri);
+    out.canaries.push({ uri: loc.uri, traffic: entry.trafficPercent });
   }
+}
 
-  // Explainer: art, then custom; exactly one (explainer.go:85-94). ART storage is never
-  // downloaded (components/explainer.go never adds storage-spec annotations).
-  if (isObj(spec.explainer)) {
-    const ex = spec.explainer;
-    const artUri = isObj(ex.art) ? str(ex.art.storageUri) : undefined;
-    const containerUri = firstContainerUri(list(ex.containers));
-    if (artUri && containerUri) out.problems.push('explainer: art and a container name a location');
-    const kinds = [isObj(ex.art), list(ex.containers).length > 0].filter(Boolean).length;
-    if (kinds === 1) out.serving.explainer = isObj(ex.art) ? artUri : containerUri;
-    download('explainer', out.serving.explainer);
-    for (const u of uris(ex.storageUris)) download('explainer', u);
-  }
-
-  // Canary entries exist only in Standard mode (inference_service_validation.go:183-191). Each is
-  // the stored stable predictor merged with the entry; the first implementation serves, without an
-  // exactly-one check or defaulting; its storageUris are never passed on (predictor.go:940-941).
-  if (reading === 'Standard') {
-    for (const [i, entry] of list(spec.canary).entries()) {
-      const own: Obj = isObj(entry.predictor) ? entry.predictor : {};
-      const merged = mergeOver(structuredClone(stored), own);
-      const mergedImpls = implementations(merged);
-      const loc: Single = mergedImpls.length ? implementationLocation(merged, mergedImpls[0]!) : {};
-      const ownKinds = writtenKinds(own);
-      // The entry writes one kind, the stable another that names a location: the merged
-      // predictor holds both, and GetImplementations' order, not the entry, decides.
-      if (
-        ownKinds.length === 1 &&
-        (single.uri || single.problem) &&
-        mergedImpls.length > 1 &&
-        !writtenKinds(raw).includes(ownKinds[0]!) &&
-        !impls.includes(ownKinds[0]!)
-      )
-        out.problems.push(`canary[${i}]: implementation differs from the stable one`);
-      const ownPath = ownKinds.length === 1 && str(own[ownKinds[0]!]?.storage?.path);
-      if (loc.problem && (ownPath || !loc.problem.startsWith('storageUri')))
-        out.problems.push(`canary[${i}]: ${loc.problem}`);
-      download(`canary[${i}]`, loc.uri);
-      out.canaries.push({ uri: loc.uri, traffic: entry.trafficPercent });
-    }
-  }
-
-  // Internal keys KServe does not filter can redirect or suppress the download (notes §7).
-  const bags = [spec.predictor, spec.transformer, spec.explainer, (object as Obj)?.metadata];
+/** Internal keys KServe does not filter can redirect or suppress the download (notes §7). */
+function internalKeys(bags: unknown[], out: Located) {
   for (const bag of bags.filter(isObj))
     for (const map of [bag.labels, bag.annotations].filter(isObj))
       for (const key of Object.keys(map))
         if (key.startsWith(INTERNAL)) out.problems.push(`internal key ${key}`);
-  return out;
 }

@@ -159,7 +159,10 @@ function explainer(d: Draft): Obj {
   }
 }
 
-/** What a canary entry writes; clean drafts keep to the stable predictor's own kind. */
+/**
+ * What a canary entry writes; clean drafts keep to the kind KServe stores the stable predictor as
+ * (a legacy key becomes `model`), so the merged entry holds one implementation.
+ */
 function canaryShape(d: Draft, stable: Obj): Obj {
   const legacy = LEGACY_KEYS.find((k) => stable[k] !== undefined);
   const named = (m: Obj) => ({ model: { ...m, name: 'kserve-container' } });
@@ -182,11 +185,18 @@ function canaryShape(d: Draft, stable: Obj): Obj {
       }),
     both: () => named(model(d, 'both')),
   };
-  let names = Object.keys(shapes);
+  // Mostly what interacts with the stable predictor in the merge; clean drafts only what KServe
+  // merges into one implementation.
+  const storage = (stable['model'] ?? stable[legacy ?? ''])?.storage;
+  const related = stable['containers']
+    ? ['nothing', 'custom', 'own']
+    : storage
+      ? ['inherit', 'path', 'params', 'both', 'nothing']
+      : ['own', 'inherit', 'nothing', 'params', ...(legacy ? ['legacy', 'otherLegacy'] : [])];
+  let names = d.chance(60) ? related : Object.keys(shapes);
   if (d.clean) {
-    if (legacy) names = ['nothing', 'legacy'];
-    else if (stable['containers']) names = ['nothing', 'custom'];
-    else if (stable['model']?.storage) names = ['nothing', 'inherit', 'path'];
+    if (stable['containers']) names = ['nothing', 'custom'];
+    else if (storage) names = ['nothing', 'inherit', 'path'];
     else names = ['nothing', 'inherit', 'own'];
   }
   return shapes[d.pick(names)]!();

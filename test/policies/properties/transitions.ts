@@ -58,6 +58,8 @@ export interface World {
   form: 'Knative' | 'Standard';
   annotation: string | undefined;
   cls: FieldClass;
+  /** The canary entries' class: a legacy stable's entries may use `model` or the same key. */
+  canaryCls: FieldClass;
   legacy: string;
   /** Transformer and explainer locations before and after, when present. */
   sides: { transformer?: [string, string]; explainer?: [string, string] };
@@ -71,10 +73,12 @@ export function world(d: Draft): World {
     const before = d.pick(POOL);
     return [before, d.pick([before, ...POOL])];
   };
+  const cls = d.pick(['model', 'legacy', 'custom', 'path'] as const);
   return {
     form,
     annotation: d.pick([form, undefined, alias, 'ModelMesh', other]),
-    cls: d.pick(['model', 'legacy', 'custom', 'path'] as const),
+    cls,
+    canaryCls: cls === 'legacy' ? d.pick(['model', 'legacy'] as const) : cls,
     legacy: d.pick(LEGACY_KEYS),
     sides: {
       ...(d.chance(30) ? { transformer: pair() } : {}),
@@ -102,7 +106,10 @@ function render(w: World, side: Side, s: Shape, drop?: string): Obj {
   if (s.canaries)
     spec['canary'] = s.canaries.map((c) => ({
       trafficPercent: c.traffic,
-      predictor: { name: c.name, ...(c.uri ? predictorFor(w.cls, side.use(c.uri), w.legacy) : {}) },
+      predictor: {
+        name: c.name,
+        ...(c.uri ? predictorFor(w.canaryCls, side.use(c.uri), w.legacy) : {}),
+      },
     }));
   if (s.transformer)
     spec['transformer'] = {
@@ -176,10 +183,14 @@ export function transition(d: Draft, w: World = world(d)): { old: Obj; next: Obj
 
 /** A textbook rollout: the next artifact enters as a canary at an allowed step, nothing else moves. */
 export function canaryStep(d: Draft, w: World): { old: Obj; next: Obj } {
+  // KServe stores a legacy stable as `model`; an entry with the same legacy key would sit next to it.
+  if (w.canaryCls === 'legacy') w.canaryCls = 'model';
   const before = new Side(new Map());
   const after = new Side(new Map());
-  const stable = d.pick(POOL);
-  const candidate = d.pick(POOL.filter((u) => u !== stable));
+  // storage.path cannot name an OCI location, and a path over an inherited storageUri is refused.
+  const pool = w.cls === 'path' ? POOL.filter((u) => /^(s3|gs):/.test(u)) : POOL;
+  const stable = d.pick(pool);
+  const candidate = d.pick(pool.filter((u) => u !== stable));
   const step = d.pick([10, 0, 20, 50]);
   const transformer = w.sides.transformer ? { uri: w.sides.transformer[0] } : undefined;
   const common = { ...(transformer ? { transformer } : {}) };
