@@ -17,7 +17,13 @@ function sources(dir: string): string[] {
 const IMPORT = /(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g;
 const NODE_BUILTIN = /^node:/;
 const ALLOWED: Record<string, RegExp[]> = {
-  policies: [/^yaml$/, /^ajv$/, /^ajv\/dist\/runtime\//, /^json-schema-to-ts$/, /^@sigstore\//],
+  policies: [
+    /^yaml(\/util)?$/,
+    /^ajv$/,
+    /^ajv\/dist\/runtime\//,
+    /^json-schema-to-ts$/,
+    /^@sigstore\//,
+  ],
   plugin: [/^@aviary\/policies(\/(engine|signature))?$/, /^yaml$/, /^json-schema-to-ts$/],
   webhook: [
     /^@aviary\/policies(\/(engine|signature))?$/,

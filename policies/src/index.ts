@@ -8,6 +8,7 @@ export type { Diagnostic, SpecErrorCode, PolicyErrorCode, UsageErrorCode } from 
 export type { Finding } from './finding.js';
 export { parseYamlStream, YAML_LIMITS } from './yaml/parse.js';
 export type { ParsedDocument, ParseResult } from './yaml/parse.js';
+export { KUBERNETES_WRITE } from './yaml/schema.js';
 export { formatPath, toProblems } from './schema/problems.js';
 export type { SchemaProblem } from './schema/problems.js';
 export { modelReleaseSchema } from './spec/schema.js';

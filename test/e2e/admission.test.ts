@@ -358,6 +358,46 @@ t.test(
     });
 
     await t.test(
+      'decoys and deployment modes, in the JSON key order the apiserver sends',
+      async (t) => {
+        // The apiserver re-encodes custom resources with sorted keys, so `env` reaches the webhook
+        // before `storageUri`: a decoy STORAGE_URI on the model container (KServe ignores it)
+        // must not make a new artifact look like the one already serving.
+        const stable = named(caseObject('stable-v1'), 'decoy', 'ml-canary');
+        t.equal((await create(stable)).status, 201, 'stable v1 created');
+        const straight = named(caseObject('straight-v3'), 'decoy', 'ml-canary');
+        const decoyed = structuredClone(straight);
+        decoyed.spec.predictor.model.env = [
+          { name: 'STORAGE_URI', value: stable.spec.predictor.model.storageUri },
+        ];
+        const r = await update(decoyed, true);
+        t.equal(r.status, 403, 'a new artifact at 100 % behind a decoy is refused');
+        t.match(msg(r), /CANARY_REQUIRED/);
+        const stored = await request(c, 'GET', `${ISVC}/ml-canary/inferenceservices/decoy`);
+        t.same(
+          Object.keys(stored.body.spec.predictor.model),
+          [...Object.keys(stored.body.spec.predictor.model)].sort(),
+          'the apiserver serves the model with sorted keys',
+        );
+
+        // Standard mode ignores canaryTrafficPercent: the same step is a new artifact at 100 %.
+        const standard = (o: any) => {
+          const copy = structuredClone(o);
+          copy.metadata.annotations['serving.kserve.io/deploymentMode'] = 'Standard';
+          return copy;
+        };
+        const std = named(standard(caseObject('stable-v1')), 'moded', 'ml-canary');
+        t.equal((await create(std)).status, 201, 'a Standard-mode stable created');
+        const step = named(standard(caseObject('canary-v2-10')), 'moded', 'ml-canary');
+        const refused = await update(step, true);
+        t.equal(refused.status, 403, 'a Knative share in Standard mode is no step');
+        t.match(msg(refused), /CANARY_REQUIRED/);
+        const knative = named(caseObject('canary-v2-10'), 'decoy', 'ml-canary');
+        t.equal((await update(knative, true)).status, 200, 'the same step in Knative mode passes');
+      },
+    );
+
+    await t.test(
       'webhook down: failurePolicy Fail; excluded namespace unaffected; restart resumes',
       async (t) => {
         await server!.close();

@@ -9,12 +9,16 @@ import { build, type Plugin } from 'esbuild';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // yaml's ESM build (published for browsers, but plain ECMAScript) lets esbuild drop the parts
-// aviary never calls; its CommonJS build for Node cannot be tree-shaken.
+// aviary never calls; its CommonJS build for Node cannot be tree-shaken. `yaml/util` must come
+// from the same build: tags from another copy of the library do not match its node classes.
 const yamlEsm: Plugin = {
   name: 'yaml-esm',
   setup(b) {
     b.onResolve({ filter: /^yaml$/ }, () => ({
       path: path.join(repo, 'node_modules/yaml/browser/index.js'),
+    }));
+    b.onResolve({ filter: /^yaml\/util$/ }, () => ({
+      path: path.join(repo, 'node_modules/yaml/browser/dist/util.js'),
     }));
   },
 };

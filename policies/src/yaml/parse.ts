@@ -8,6 +8,8 @@ import {
   type Document,
 } from 'yaml';
 import type { Diagnostic } from '../errors.js';
+import { checkMeaning } from './meaning.js';
+import { KUBERNETES_READ } from './schema.js';
 
 /**
  * Limits on hostile YAML. Repository content and policy files are attacker-controlled, so alias
@@ -41,9 +43,10 @@ export interface ParseResult {
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * Parses a YAML (or JSON) stream with strict settings: duplicate keys, syntax errors, alias bombs,
- * deep nesting and prototype-polluting keys each become a positioned diagnostic. Never throws on
- * bad input.
+ * Parses a YAML (or JSON) stream the way kubectl and Argo CD read it (YAML 1.1 as go-yaml v2 has
+ * it; see README.md here), with strict settings: duplicate keys, syntax errors, alias bombs, deep
+ * nesting, prototype-polluting keys and anything without one JSON meaning each become a positioned
+ * diagnostic. Never throws on bad input.
  */
 export function parseYamlStream(text: string, file: string): ParseResult {
   const diagnostics: Diagnostic[] = [];
@@ -65,11 +68,11 @@ export function parseYamlStream(text: string, file: string): ParseResult {
   let docs: Document.Parsed[];
   try {
     const parsed = parseAllDocuments(text, {
+      ...KUBERNETES_READ,
       lineCounter,
       uniqueKeys: true,
       strict: true,
       prettyErrors: false,
-      version: '1.2',
     });
     docs = Array.isArray(parsed) ? parsed : [];
     if (!Array.isArray(parsed)) {
@@ -103,12 +106,22 @@ export function parseYamlStream(text: string, file: string): ParseResult {
       });
     }
     if (diagnostics.length > before) continue;
+    const meaning = checkMeaning(doc, YAML_LIMITS.maxDepth);
+    if (meaning !== undefined) {
+      diagnostics.push({
+        code: meaning.code,
+        message: meaning.message,
+        file,
+        ...pos(meaning.offset),
+      });
+      continue;
+    }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: YAML_LIMITS.maxAliasCount });
     } catch (err) {
       const start = doc.contents?.range?.[0] ?? 0;
-      const resource = err instanceof Error && /alias/i.test(err.message);
+      const resource = err instanceof Error && /excessive alias/i.test(err.message);
       diagnostics.push({
         code: resource ? 'YAML_ALIAS_LIMIT' : 'YAML_SYNTAX',
         message: resource
@@ -180,12 +193,11 @@ function checkShape(
       if (p) return p;
     }
   } else if (value !== null && typeof value === 'object') {
-    if (value instanceof Map || value instanceof Set) {
-      return {
-        code: 'YAML_UNSUPPORTED',
-        message: 'complex (non-string) mapping keys are not allowed',
-        path,
-      };
+    // Anything but a plain object (a Date, Uint8Array, Map, Set...) has no JSON form. checkMeaning
+    // refuses what produces them first; this is the last guard before the value is used.
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) {
+      return { code: 'YAML_UNSUPPORTED', message: 'only JSON-compatible values are allowed', path };
     }
     for (const key of Object.keys(value)) {
       if (FORBIDDEN_KEYS.has(key)) {
@@ -198,7 +210,10 @@ function checkShape(
       const p = checkShape((value as Record<string, unknown>)[key], depth + 1, [...path, key]);
       if (p) return p;
     }
-  } else if (value instanceof Date || typeof value === 'bigint' || value instanceof Uint8Array) {
+  } else if (
+    !(value === null || typeof value === 'string' || typeof value === 'boolean') &&
+    !(typeof value === 'number' && Number.isFinite(value))
+  ) {
     return { code: 'YAML_UNSUPPORTED', message: 'only JSON-compatible values are allowed', path };
   }
   return undefined;

@@ -49,7 +49,7 @@ t.test('authorities: exactly one kind, unique names, at least one when required'
   t.same(codes(two), ['POLICY_AUTHORITY_KIND@spec.signatures.authorities[0]']);
   const dup = policy(
     'p',
-    'signatures:\n  authorities:\n    - name: a\n      key: { publicKey: x }\n    - name: a\n      key: { publicKey: y }',
+    'signatures:\n  authorities:\n    - name: a\n      key: { publicKey: x }\n    - name: a\n      key: { publicKey: z }',
   );
   t.same(codes(dup), ['POLICY_AUTHORITY_DUPLICATE@spec.signatures.authorities[1].name']);
   t.same(codes(policy('p', 'signatures:\n  required: true')), [

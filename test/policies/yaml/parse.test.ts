@@ -4,11 +4,11 @@ import { YAML_LIMITS, parseYamlStream } from '@aviary/policies';
 const codes = (text: string) => parseYamlStream(text, 'f.yaml').diagnostics.map((d) => d.code);
 
 t.test('a valid stream gives plain values and positions', async (t) => {
-  const r = parseYamlStream('a: 1\n---\nb:\n  c: [x, y]\n', 'f.yaml');
+  const r = parseYamlStream('a: 1\n---\nb:\n  c: [x, z]\n', 'f.yaml');
   t.same(r.diagnostics, []);
   t.same(
     r.documents.map((d) => d.value),
-    [{ a: 1 }, { b: { c: ['x', 'y'] } }],
+    [{ a: 1 }, { b: { c: ['x', 'z'] } }],
   );
   t.equal(r.documents[1]!.line, 3);
   t.same(r.documents[1]!.locate(['b', 'c', 1]), { line: 4, column: 10 });
@@ -24,9 +24,10 @@ t.test('a valid stream gives plain values and positions', async (t) => {
   );
 });
 
-t.test('dates and octal-looking scalars stay strings (YAML 1.2 core schema)', async (t) => {
+t.test('read as Kubernetes reads it: YAML 1.1 octal, dates kept as text', async (t) => {
+  // The YAML 1.1 cases one by one: kubernetes-meaning.test.ts.
   const r = parseYamlStream('d: 2020-01-01\no: 0755\n', 'f.yaml');
-  t.same(r.documents[0]!.value, { d: '2020-01-01', o: 755 });
+  t.strictSame(r.documents[0]!.value, { d: '2020-01-01', o: 493 });
 });
 
 t.test('syntax errors are positioned', async (t) => {
@@ -52,6 +53,12 @@ t.test('an alias bomb is refused quickly', async (t) => {
   const start = process.hrtime.bigint();
   t.same(codes(lines.join('\n')), ['YAML_ALIAS_LIMIT']);
   t.ok(Number(process.hrtime.bigint() - start) / 1e6 < 2000, 'bounded work');
+});
+
+t.test('an alias without an anchor is a syntax error, not the alias limit', async (t) => {
+  t.match(parseYamlStream('a: 1\nb: *nope\n', 'f.yaml').diagnostics, [
+    { code: 'YAML_SYNTAX', line: 2 },
+  ]);
 });
 
 t.test('prototype-polluting keys are refused', async (t) => {
