@@ -283,8 +283,15 @@ function readCanary(entry: Obj, path: string, stable: PredictorModel, c: Collect
       `${at}.${kinds[0]}`,
       c,
     );
-    // A location inherited from the stable predictor keeps the stable field's path.
-    if (model && c.problems.length === before && !ownsLocation(own)) model = stable.serving;
+    // A location inherited unchanged keeps the stable field's path. Storage parameters alone can
+    // still move it (another bucket or type over the stable storage.path): then it is the canary's.
+    if (
+      model &&
+      c.problems.length === before &&
+      !ownsLocation(own) &&
+      model.uri === stable.serving?.uri
+    )
+      model = stable.serving;
   }
   if (model) {
     out.model = model;
