@@ -1,5 +1,6 @@
 import type { Finding } from '../finding.js';
 import { isObject, objectAt } from '../object.js';
+import { FRAMEWORK_KEYS } from './locations.js';
 
 export interface ImageField {
   /** The field, e.g. `spec.predictor.containers[0].image`. */
@@ -11,8 +12,9 @@ export interface ImageField {
  * Every container image a pod built from this object pulls: the `image` of each container, init
  * container, ephemeral container and implementation block (`model`, `sklearn`, `art`…) at any
  * depth of `spec`, worker specs and canary entries included, and the `reference` of each image
- * volume. Walked generically because a pod pulls every image it lists, whichever field it sits
- * in; the one `image` that is not a container image, a Ceph volume's `rbd.image`, is skipped.
+ * volume. The walk goes everywhere, so a container list in a field added later is still found,
+ * but takes `image` only where the CRDs put a container image: a label, annotation or
+ * nodeSelector named `image`, or a Ceph volume's `rbd.image`, is not one.
  */
 export function containerImages(object: unknown): { images: ImageField[]; problems: Finding[] } {
   const images: ImageField[] = [];
@@ -25,7 +27,7 @@ export function containerImages(object: unknown): { images: ImageField[]; proble
     if (!isObject(node)) return;
     for (const [key, value] of Object.entries(node)) {
       const at = `${path}.${key}`;
-      if (key === 'image' && parentKey !== 'rbd') {
+      if (key === 'image' && (HOLDERS.has(parentKey) || parentKey === 'volumes')) {
         if (typeof value === 'string') images.push({ path: at, ref: value });
         else if (parentKey === 'volumes' && isObject(value)) {
           const ref = value['reference'];
@@ -40,6 +42,16 @@ export function containerImages(object: unknown): { images: ImageField[]; proble
   visit(objectAt(object)['spec'], 'spec', 'spec');
   return { images, problems };
 }
+
+/** Fields whose value (or list items) may carry a container image of its own. */
+const HOLDERS = new Set<string>([
+  'containers',
+  'initContainers',
+  'ephemeralContainers',
+  'model',
+  'art',
+  ...FRAMEWORK_KEYS,
+]);
 
 function invalid(path: string): Finding {
   return { code: 'IMAGE_INVALID', path, message: 'an image must be a reference string' };

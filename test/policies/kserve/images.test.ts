@@ -55,3 +55,16 @@ t.test('an image field that is not a reference is a problem', async (t) => {
     'IMAGE_INVALID@spec.volumes[0].image.reference',
   ]);
 });
+
+t.test('fields named image that hold no container image are not read', async (t) => {
+  const r = paths({
+    predictor: {
+      labels: { image: 'not-an-image' },
+      annotations: { image: 'x' },
+      nodeSelector: { image: 'y' },
+      model: { storage: { parameters: { image: 'z' } } },
+      volumes: [{ rbd: { image: 'ceph-volume' } }],
+    },
+  });
+  t.same(r, { images: [], problems: [] });
+});
