@@ -66,6 +66,10 @@ t.test(
       verdict: 'DENIED',
       why: /CANARY_REQUIRED/,
     });
-    t.equal(rows.size, 11, 'one row per admission request');
+    t.match(rows.get('fraud-custom custom container, image by tag'), {
+      verdict: 'DENIED',
+      why: /IMAGE_UNPINNED/,
+    });
+    t.equal(rows.size, 12, 'one row per admission request');
   },
 );

@@ -17,7 +17,7 @@ export interface PreflightResult {
  * matched with the namespace it lands in (its own, else Argo CD's destination namespace); when
  * neither is known, namespace criteria are assumed to hold, as namespace labels always are here.
  * It sees no old object (the cluster state is unknown here), so UPDATE-only rules such as
- * maxIncrease are left to the webhook.
+ * maxIncrease, and the rules about a first revision, are left to the webhook.
  */
 export async function preflight(
   io: CommandIO,
@@ -41,6 +41,7 @@ export async function preflight(
     const d = engine.evaluate({
       object,
       operation: 'CREATE',
+      existenceUnknown: true,
       namespace,
       namespaceLabels: undefined,
     });
@@ -51,8 +52,7 @@ export async function preflight(
         `aviary: pre-flight ${options.preflight === 'enforce' ? 'DENIED' : 'would deny'} ${name}: ${formatFinding(f)}\n`,
       );
     }
-    // The cluster state is unknown here, so "this is a CREATE" is an assumption, not news.
-    for (const f of d.warnings.filter((w) => w.code !== 'CANARY_ON_CREATE'))
+    for (const f of d.warnings)
       io.stderr.write(`aviary: pre-flight warning ${name}: ${formatFinding(f)}\n`);
     if (!d.allowed && options.preflight === 'enforce') denied = true;
   }

@@ -84,7 +84,20 @@ t.test('aviary check renders ModelRelease files first', async (t) => {
     r.stdout,
     /^ALLOWED churn \(deploy\/examples\/gitops\/churn-canary\/churn\.modelrelease\.yaml:\d+\)/m,
   );
-  t.match(r.stdout, /warn\s+spec\.predictor\.canaryTrafficPercent: .*CANARY_ON_CREATE/);
+  t.notMatch(r.stdout, /CANARY_ON_CREATE/, 'no operation given: existence is unknown');
+  const created = await runCli(
+    [
+      'check',
+      ...PROD,
+      '--operation',
+      'CREATE',
+      'deploy/examples/gitops/churn-canary/churn.modelrelease.yaml',
+    ],
+    REPO,
+  );
+  t.equal(created.code, 1, 'as a new InferenceService the canary would take all traffic');
+  t.match(created.stdout, /deny .*\[STABLE_RECORD_UNKNOWN, policy production\]/);
+  t.match(created.stdout, /warn\s+spec\.predictor\.canaryTrafficPercent: .*CANARY_ON_CREATE/);
 });
 
 t.test('aviary verify: 0 verified, 1 not verified, 2 bad input', async (t) => {

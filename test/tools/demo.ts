@@ -210,6 +210,12 @@ async function main(): Promise<number> {
       parseAllDocuments(readFileSync(path.join(cases, 'oci-tag.yaml'), 'utf8'))[0]!.toJS() as Obj,
       'hand-written, OCI tag',
     );
+    await send(
+      parseAllDocuments(
+        readFileSync(path.join(cases, 'custom-latest.yaml'), 'utf8'),
+      )[0]!.toJS() as Obj,
+      'custom container, image by tag',
+    );
 
     // Later syncs of the signed churn release, as UPDATEs against what the cluster holds.
     const churn = churnFirst;

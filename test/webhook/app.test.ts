@@ -186,9 +186,16 @@ t.test('round trips over HTTPS', async (t) => {
     t.same(findingsIn(JSON.parse(jump.json.response.auditAnnotations[AUDIT_KEYS.violations])), [
       'CANARY_INCREASE_TOO_LARGE@spec.predictor.canaryTrafficPercent (pin-prod)',
     ]);
-    // The same object as a CREATE has no old share to jump from.
-    const asCreate = await post(review({ uid: 'u-up3', object: canary25 }));
+    // The same share as a CREATE has no old share to jump from (and no stable record, which a
+    // new InferenceService's first revision would make false).
+    const asCreate = await post(
+      review({ uid: 'u-up3', object: isvc({ uri: 's3://models/iris/2/', canary: 25 }) }),
+    );
     t.equal(asCreate.json.response.allowed, true);
+    const recorded = await post(review({ uid: 'u-up5', object: canary25 }));
+    t.same(findingsIn(JSON.parse(recorded.json.response.auditAnnotations[AUDIT_KEYS.violations])), [
+      'STABLE_RECORD_UNKNOWN@metadata.annotations["aviary.dev/stable"] (pin-prod)',
+    ]);
 
     const direct = await post(review({ uid: 'u-up4', object: straight, oldObject: v1 }));
     t.same(findingsIn(JSON.parse(direct.json.response.auditAnnotations[AUDIT_KEYS.violations])), [

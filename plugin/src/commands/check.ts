@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from '@aviary/policies';
+import { isGovernedObject, UsageError } from '@aviary/policies';
 import { formatFinding, type Decision, type Operation } from '@aviary/policies/engine';
 import { EXIT, type CommandIO } from '../io.js';
 import { loadEngine } from '../policy-runtime.js';
@@ -56,7 +56,7 @@ export async function check(io: CommandIO, args: readonly string[]): Promise<num
   for (const file of positionals) {
     const r = await readObjectsFromFile(file, io.cwd);
     problems.push(...r.diagnostics);
-    objects.push(...r.objects.filter((o) => o.object['kind'] === 'InferenceService'));
+    objects.push(...r.objects.filter((o) => isGovernedObject(o.object)));
   }
   let olds: LoadedObject[] = [];
   if (values.old !== undefined) {
@@ -69,25 +69,31 @@ export async function check(io: CommandIO, args: readonly string[]): Promise<num
     return reportDiagnostics(io, [
       {
         code: 'CHECK_NO_OBJECTS',
-        message: 'no InferenceService or ModelRelease found in the given files',
+        message:
+          'no InferenceService, TrainedModel, ServingRuntime, ClusterServingRuntime or ModelRelease found in the given files',
       },
     ]);
 
   let denied = 0;
   for (const o of objects) {
     const name = nameOf(o.object);
-    const old = olds.find((x) => nameOf(x.object) === name)?.object;
+    const kind = String(o.object['kind']);
+    const old = olds.find((x) => nameOf(x.object) === name && x.object['kind'] === kind)?.object;
     if (operation === 'UPDATE' && old === undefined) {
       return reportDiagnostics(io, [
-        { code: 'CHECK_NO_OLD_OBJECT', message: `--old has no InferenceService named "${name}"` },
+        { code: 'CHECK_NO_OLD_OBJECT', message: `--old has no ${kind} named "${name}"` },
       ]);
     }
+    // A ClusterServingRuntime serves every namespace, so every policy judges it.
+    const clusterScoped = kind === 'ClusterServingRuntime';
     const decision = engine.evaluate({
       object: o.object,
       ...(old !== undefined ? { oldObject: old } : {}),
       operation,
-      namespace: namespaceOf(o.object) ?? values.namespace,
-      namespaceLabels,
+      // Without --operation or --old nothing says whether the object exists yet.
+      existenceUnknown: values.operation === undefined && values.old === undefined,
+      namespace: clusterScoped ? undefined : (namespaceOf(o.object) ?? values.namespace),
+      namespaceLabels: clusterScoped ? undefined : namespaceLabels,
     });
     if (!decision.allowed) denied++;
     io.stdout.write(describe(name, o.origin, decision));

@@ -1,7 +1,13 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatPath, parseYamlStream, UsageError, type Diagnostic } from '@aviary/policies';
+import {
+  formatPath,
+  isGovernedObject,
+  parseYamlStream,
+  UsageError,
+  type Diagnostic,
+} from '@aviary/policies';
 import {
   createValidator,
   mergePolicySets,
@@ -79,22 +85,26 @@ export async function testCommand(io: CommandIO, args: readonly string[]): Promi
           : await readObjectsFromFile(path.resolve(base, c.old), io.cwd);
       const diags = [...obj.diagnostics, ...(old?.diagnostics ?? [])];
       if (diags.length > 0) return reportDiagnostics(io, diags);
-      const target = obj.objects.find((o) => o.object['kind'] === 'InferenceService');
+      const target = obj.objects.find((o) => isGovernedObject(o.object));
       if (!target)
         return reportDiagnostics(io, [
           {
             code: 'TEST_NO_OBJECT',
-            message: `case "${c.name}": no InferenceService in ${c.object}`,
+            message: `case "${c.name}": no InferenceService, TrainedModel or serving runtime in ${c.object}`,
             file: shown,
           },
         ]);
-      const oldObject = old?.objects.find((o) => o.object['kind'] === 'InferenceService')?.object;
+      const oldObject = old?.objects.find(
+        (o) => isGovernedObject(o.object) && o.object['kind'] === target.object['kind'],
+      )?.object;
       const decision = engine.evaluate({
         object: target.object,
         ...(oldObject !== undefined ? { oldObject } : {}),
         operation: c.operation ?? (oldObject !== undefined ? 'UPDATE' : 'CREATE'),
-        namespace: c.namespace ?? 'default',
-        namespaceLabels: c.namespaceLabels ?? {},
+        // A ClusterServingRuntime serves every namespace, so every policy judges it.
+        ...(target.object['kind'] === 'ClusterServingRuntime'
+          ? { namespace: undefined, namespaceLabels: undefined }
+          : { namespace: c.namespace ?? 'default', namespaceLabels: c.namespaceLabels ?? {} }),
       });
       const mismatches = compare(c.expect, decision);
       if (mismatches.length === 0) {

@@ -283,8 +283,15 @@ function readCanary(entry: Obj, path: string, stable: PredictorModel, c: Collect
       `${at}.${kinds[0]}`,
       c,
     );
-    // A location inherited from the stable predictor keeps the stable field's path.
-    if (model && c.problems.length === before && !ownsLocation(own)) model = stable.serving;
+    // A location inherited unchanged keeps the stable field's path. Storage parameters alone can
+    // still move it (another bucket or type over the stable storage.path): then it is the canary's.
+    if (
+      model &&
+      c.problems.length === before &&
+      !ownsLocation(own) &&
+      model.uri === stable.serving?.uri
+    )
+      model = stable.serving;
   }
   if (model) {
     out.model = model;
@@ -323,11 +330,26 @@ function internalKeys(spec: Obj, meta: Obj, c: Collector): void {
 
 const COMPONENTS = ['predictor', 'transformer', 'explainer'] as const;
 
-/** Reads one InferenceService in one deployment mode. */
+/**
+ * Reads one governed object in one deployment mode: an InferenceService as above; a TrainedModel
+ * (multi-model serving), whose only location is `spec.model.storageUri`, pulled by the model
+ * agent into its parent's pods; a ServingRuntime or ClusterServingRuntime, which names no model.
+ */
 export function readModels(object: unknown, mode: DeploymentMode): Reading {
   const obj = objectAt(object);
   const spec = objectAt(obj['spec']);
   const c = new Collector();
+  const kind = obj['kind'];
+  if (kind === 'ServingRuntime' || kind === 'ClusterServingRuntime')
+    return { mode, components: [], canaries: [], locations: [], problems: [] };
+  if (kind === 'TrainedModel') {
+    const model = objectAt(spec['model']);
+    if (model['storageUri'] !== undefined) {
+      const loc = c.location('spec.model.storageUri', model['storageUri']);
+      if (loc) c.locations.push(loc);
+    }
+    return { mode, components: [], canaries: [], locations: c.locations, problems: c.problems };
+  }
   internalKeys(spec, objectAt(obj['metadata']), c);
   const components: ComponentModel[] = [];
   let stable: PredictorModel = {};

@@ -65,6 +65,7 @@ export function createEngine(options: EngineOptions): Engine {
           policyName: loaded.name,
           view,
           operation: input.operation,
+          existenceUnknown: input.existenceUnknown === true,
           modes: readingsFor(view.declaredMode, loaded.policy.spec.defaultDeploymentMode),
           verified: decision.verified,
           ...(oldView !== undefined ? { oldView } : {}),

@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../errors.js';
 import { createValidator, formatPath, type Validator } from '../schema/validator.js';
 import { parseYamlStream } from '../yaml/parse.js';
+import { imagePrefixProblem } from '../kserve/image.js';
 import { prefixProblem } from '../kserve/location.js';
 import { checkIdentityRegex } from './regex-safety.js';
 import { policySchema, type ModelReleasePolicy } from './schema.js';
@@ -106,6 +107,15 @@ export function parsePolicies(
           code: 'POLICY_PREFIX_INVALID',
           message: problem,
           ...at(['spec', 'pinning', 'allowedPrefixes', i]),
+        });
+    });
+    (policy.spec.pinning?.allowedImagePrefixes ?? []).forEach((prefix, i) => {
+      const problem = imagePrefixProblem(prefix);
+      if (problem !== undefined)
+        diagnostics.push({
+          code: 'POLICY_IMAGE_PREFIX_INVALID',
+          message: problem,
+          ...at(['spec', 'pinning', 'allowedImagePrefixes', i]),
         });
     });
     const steps = policy.spec.canary?.steps;

@@ -8,6 +8,7 @@ import {
   type StableRecord,
 } from '../evidence/contract.js';
 import type { Finding } from '../finding.js';
+import { containerImages, type ImageField } from '../kserve/images.js';
 import { readModels, type DeploymentMode, type Reading } from '../kserve/locations.js';
 import { declaredMode } from '../kserve/mode.js';
 import { ociDigest } from '../kserve/uri.js';
@@ -35,6 +36,7 @@ export class ObjectView {
   #stable: { record?: StableRecord } | { problem: EvidenceProblem } | undefined;
   #readings = new Map<DeploymentMode, Reading>();
   #limit: Finding[] | undefined;
+  #images: { images: ImageField[]; problems: Finding[] } | undefined;
 
   constructor(object: unknown) {
     this.#object = objectAt(object);
@@ -83,6 +85,13 @@ export class ObjectView {
           ];
     }
     return this.#limit;
+  }
+
+  /** Every container image the object makes a pod pull; none when it is beyond the limits. */
+  get images(): { images: ImageField[]; problems: Finding[] } {
+    this.#images ??=
+      this.limitProblems.length > 0 ? { images: [], problems: [] } : containerImages(this.#object);
+    return this.#images;
   }
 
   get evidence(): Map<string, ArtifactEvidence> {

@@ -104,6 +104,18 @@ export const policySchema = {
               maxItems: 256,
               items: { type: 'string', minLength: 1, maxLength: 2048 },
             },
+            images: {
+              description:
+                'Every container image (InferenceService, TrainedModel, ServingRuntime, ClusterServingRuntime) must be pinned as name@sha256:<64 hex>. Default: false.',
+              type: 'boolean',
+            },
+            allowedImagePrefixes: {
+              description:
+                'Repositories images may come from, compared on / boundaries after Docker Hub names are expanded (nginx is docker.io/library/nginx).',
+              type: 'array',
+              maxItems: 256,
+              items: { type: 'string', minLength: 1, maxLength: 512 },
+            },
           },
         },
         signatures: {

@@ -28,6 +28,13 @@ export interface EvaluationInput {
   oldObject?: unknown;
   operation: Operation;
   /**
+   * True when the caller cannot know whether the object exists yet (the plugin's pre-flight, which
+   * sees no cluster): `operation` is then CREATE only because there is no old object, and the rules
+   * that judge what a first revision does (the CREATE advisory, the stable record of a new
+   * InferenceService) are left to admission.
+   */
+  existenceUnknown?: boolean;
+  /**
    * Namespace of the request. Undefined when it cannot be known (the plugin's pre-flight for an
    * object that sets none, without a destination namespace): a `namespaces` list is then assumed
    * to match, erring on the side of checking, as for namespaceLabels.

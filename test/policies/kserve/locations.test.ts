@@ -247,3 +247,28 @@ t.test('canaryTrafficPercent is a share only in the Knative reading', async (t) 
   });
   t.equal(readModels(isvc(spec), 'Standard').components[0]?.share, undefined);
 });
+
+t.test('storage parameters in a canary move the inherited storage.path', async (t) => {
+  // Found by the property suite: KServe merges the entry's parameters over the stable storage spec.
+  const spec = {
+    predictor: { sklearn: { storage: { path: 'm/1/', parameters: { type: 's3', bucket: 'ok' } } } },
+    canary: [
+      {
+        trafficPercent: 10,
+        predictor: { name: 'c0', model: { storage: { parameters: { bucket: 'evil' } } } },
+      },
+      {
+        trafficPercent: 0,
+        predictor: { name: 'c1', model: { storage: { parameters: { type: 'gs' } } } },
+      },
+      { trafficPercent: 0, predictor: { name: 'c2', model: { storage: { key: 'other-creds' } } } },
+    ],
+  };
+  const r = read(spec, 'Standard');
+  t.same(r.canaries, ['s3://evil/m/1/', 'gs://m/1/', 's3://ok/m/1/']);
+  t.same(r.locations, [
+    'spec.predictor.sklearn.storage.path=s3://ok/m/1/',
+    'spec.canary[0].predictor.model.storage.path=s3://evil/m/1/',
+    'spec.canary[1].predictor.model.storage.path=gs://m/1/',
+  ]);
+});

@@ -37,7 +37,7 @@ export function canaryRule(ctx: RuleContext): RuleFinding[] {
 
 /** KServe sends all traffic to a new InferenceService's first revision, whatever it asks for. */
 function createAdvisory(ctx: RuleContext): RuleFinding | undefined {
-  if (ctx.operation !== 'CREATE') return undefined;
+  if (ctx.operation !== 'CREATE' || ctx.existenceUnknown) return undefined;
   for (const mode of ctx.modes) {
     const r = ctx.view.reading(mode);
     const share = r.components.find((c) => c.share !== undefined)?.share;
@@ -116,6 +116,16 @@ const unknownRecord = (message: string): RuleFinding => ({
   message,
 });
 
+/**
+ * Whether the stable record names `serving`. The record always carries a digest; when the object
+ * lists none for the serving URI the URI alone decides (pinning and signatures judge the missing
+ * evidence, and the signature rule binds the record's digest).
+ */
+function recordNames(record: Artifact, serving: Artifact | undefined): boolean {
+  if (serving === undefined || record.uri !== serving.uri) return false;
+  return serving.digest === undefined || serving.digest === record.digest;
+}
+
 function recordArtifact(view: ObjectView): Artifact | undefined {
   const r = view.stable;
   return r === undefined ? undefined : { uri: r.uri, digest: r.digest };
@@ -161,10 +171,10 @@ function knativeFindings(
     }
     if (component.name !== 'predictor') continue;
     const record = recordArtifact(view);
-    if (record === undefined) continue;
+    if (record === undefined || (splits && ctx.existenceUnknown)) continue;
     // Without a split the serving artifact takes everything; on CREATE it does whatever is asked.
     const expected = !splits || ctx.operation === 'CREATE' || !oldView ? served : rolledOut;
-    if (!sameArtifact(record, expected))
+    if (!recordNames(record, expected))
       out.push(
         unknownRecord(
           splits && ctx.operation === 'CREATE'
@@ -206,7 +216,7 @@ function standardFindings(
   );
   const predictor = now.components.find((c) => c.name === 'predictor');
   const record = recordArtifact(view);
-  if (record && !sameArtifact(record, view.artifact(predictor?.serving?.uri)))
+  if (record && !recordNames(record, view.artifact(predictor?.serving?.uri)))
     out.push(
       unknownRecord(
         `the stable record names "${clip(record.uri)}", not the stable predictor's artifact`,

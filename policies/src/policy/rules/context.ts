@@ -18,6 +18,8 @@ export interface RuleContext {
   view: ObjectView;
   oldView?: ObjectView;
   operation: Operation;
+  /** A CREATE that may really be an UPDATE of an object the caller cannot see (the pre-flight). */
+  existenceUnknown: boolean;
   /**
    * The deployment modes the decision must hold under: the object's own, else the cluster default
    * the policy states, else both.

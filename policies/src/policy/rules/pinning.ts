@@ -2,6 +2,7 @@ import { locationAmbiguity, withinPrefix } from '../../kserve/location.js';
 import { hfCommit, ociDigest, uriScheme } from '../../kserve/uri.js';
 import { EVIDENCE_PATHS, evidenceFindings } from '../object-view.js';
 import type { RuleContext, RuleFinding } from './context.js';
+import { imageFindings } from './images.js';
 import { downloadedLocations, unreadable } from './readings.js';
 
 /** Stores that list by prefix, where `…/m1` also downloads `…/m1-old/` (kserve/kserve#3776). */
@@ -16,7 +17,7 @@ export function pinningRule(ctx: RuleContext): RuleFinding[] {
   const pinning = ctx.policy.spec.pinning;
   if (pinning === undefined) return [];
   const { view } = ctx;
-  const out: RuleFinding[] = [...unreadable(ctx), ...evidenceFindings(view)];
+  const out: RuleFinding[] = [...unreadable(ctx), ...evidenceFindings(view), ...imageFindings(ctx)];
 
   for (const { uri, path } of downloadedLocations(ctx)) {
     const scheme = uriScheme(uri);
