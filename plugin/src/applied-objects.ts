@@ -1,11 +1,14 @@
-import { isGovernedObject } from '@aviary/policies';
+import { governedKindOfObject } from '@aviary/policies';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 export interface AppliedObject {
   object: Obj;
-  /** Where it lands: its own namespace, else the destination; undefined when neither is known. */
+  /**
+   * Where it lands: its own namespace, else the destination; undefined when neither is known, and
+   * for a cluster-scoped kind, which lands in none (every policy then judges it).
+   */
   namespace: string | undefined;
 }
 
@@ -23,7 +26,10 @@ export function governedObjects(
     isObj(o) && Array.isArray(o['items']) ? (o['items'] as unknown[]) : [o],
   );
   return applied.filter(isObj).flatMap((object) => {
-    if (!isGovernedObject(object)) return [];
+    const governed = governedKindOfObject(object);
+    if (governed === undefined) return [];
+    // Argo CD applies a cluster-scoped object without a namespace, whatever the destination.
+    if (!governed.namespaced) return [{ object, namespace: undefined }];
     const meta = object['metadata'];
     const own = isObj(meta) ? meta['namespace'] : undefined;
     // Argo CD fills in the destination only where the namespace is missing, empty or not a string.

@@ -17,7 +17,12 @@ export { validateModelRelease } from './spec/validate.js';
 export { uriScheme, ociDigest, hfCommit } from './kserve/uri.js';
 export { kserveRules, PREDICTOR_IMPLEMENTATIONS } from './kserve/rules.js';
 export { ISVC_API_VERSION, ISVC_KIND, DEPLOYMENT_MODE_ANNOTATION } from './kserve/types.js';
-export { GOVERNED_KINDS, governedKind, isGovernedObject } from './kserve/governed.js';
+export {
+  GOVERNED_KINDS,
+  governedKind,
+  governedKindOfObject,
+  isGovernedObject,
+} from './kserve/governed.js';
 export type { GovernedKind } from './kserve/governed.js';
 export type {
   InferenceService,

@@ -337,6 +337,13 @@ t.test(
             `a ClusterServingRuntime image by tag${label}`,
           );
         }
+        // Policies for ml-prod and for ml-canary alike judge the cluster-scoped runtime.
+        const everywhere = await post(csrs, runtime('ClusterServingRuntime', 'csr-tag', tag), true);
+        for (const policy of ['production', 'e2e-canary'])
+          t.ok(
+            msg(everywhere).includes(`[IMAGE_UNPINNED, policy ${policy}]`),
+            `a ClusterServingRuntime is judged by ${policy}`,
+          );
         const sr = await post(srs('ml-prod'), runtime('ServingRuntime', 'sr', digest, 'ml-prod'));
         t.equal(sr.status, 201, 'a ServingRuntime pinned by digest is created', { body: sr.body });
         // A ServingRuntime where no policy applies is not judged; a ClusterServingRuntime has no

@@ -182,3 +182,28 @@ t.test('only governed kinds are judged', async (t) => {
   t.equal(r.code, 0, 'another API group is not KServe');
   t.match(r.stdout, /apiVersion: example.com\/v1/);
 });
+
+t.test('a ClusterServingRuntime lands in no namespace: every policy judges it', async (t) => {
+  const root = repo(t);
+  const runtime = (image: string) => ({
+    apiVersion: 'serving.kserve.io/v1alpha1',
+    kind: 'ClusterServingRuntime',
+    // A namespace written on a cluster-scoped object is dropped by the apiserver.
+    metadata: { name: 'handwritten', namespace: 'ml-dev' },
+    spec: {
+      supportedModelFormats: [{ name: 'sklearn', version: '1', autoSelect: true }],
+      containers: [{ name: 'kserve-container', image }],
+    },
+  });
+  // production matches ml-prod only; the destination is elsewhere.
+  const tag = await generateWith(root, runtime('kserve/sklearnserver:latest'), 'enforce', 'ml-dev');
+  t.equal(tag.code, 1);
+  t.match(tag.stderr, /DENIED handwritten: .*\[IMAGE_UNPINNED, policy production\]/);
+  const pinned = await generateWith(
+    root,
+    runtime(`kserve/sklearnserver@${digestOf('sklearnserver')}`),
+    'enforce',
+    'ml-dev',
+  );
+  t.equal(pinned.code, 0, pinned.stderr);
+});

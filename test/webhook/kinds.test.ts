@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { AUDIT_KEYS } from '@aviary/webhook';
 import { isvc } from '../helpers/isvc.js';
-import { reviewBody, send, startTestApp, testCert } from './support.js';
+import { findingsIn, reviewBody, send, startTestApp, testCert } from './support.js';
 
 // The kinds beside InferenceService, over the real HTTPS listener: which requests are judged,
 // in which namespace, under which policies. The rules themselves are the engine's (test/policies).
@@ -89,6 +89,15 @@ t.test('namespaced kinds are judged in their namespace, with its labels', async 
     t.not(prod.json.response.auditAnnotations[AUDIT_KEYS.decision], 'skipped', `${kind}: judged`);
     t.equal(matched(prod), 'by-labels,by-namespace', `${kind} in ml-prod`);
     t.same(lookups, ['ml-prod'], `${kind}: labels of its namespace`);
+    if (kind === 'TrainedModel')
+      t.same(
+        findingsIn(JSON.parse(prod.json.response.auditAnnotations[AUDIT_KEYS.audit])),
+        [
+          'PIN_EVIDENCE_MISSING@spec.model.storageUri (by-labels)',
+          'PIN_EVIDENCE_MISSING@spec.model.storageUri (by-namespace)',
+        ],
+        'its model location judged',
+      );
     const dev = await send(port, { body: reviewOf(kind, object(kind, 'ml-dev'), 'ml-dev'), ca });
     t.equal(matched(dev), undefined, `${kind} in ml-dev: no policy`);
     const missing = await send(port, { body: reviewOf(kind, object(kind)), ca });

@@ -28,12 +28,16 @@ export function governedKind(group: string, kind: string): GovernedKind | undefi
   return GOVERNED_KINDS.find((k) => k.group === group && k.kind === kind);
 }
 
-/** Whether an untrusted manifest is of a governed kind (its group is `apiVersion` up to the last `/`). */
-export function isGovernedObject(value: unknown): boolean {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+/** The governed kind of an untrusted manifest (its group is `apiVersion` up to the last `/`), if any. */
+export function governedKindOfObject(value: unknown): GovernedKind | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const { apiVersion, kind } = value as Record<string, unknown>;
-  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return false;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
   const slash = apiVersion.lastIndexOf('/');
-  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
-  return governedKind(group, kind) !== undefined;
+  return governedKind(slash < 0 ? '' : apiVersion.slice(0, slash), kind);
+}
+
+/** Whether an untrusted manifest is of a governed kind. */
+export function isGovernedObject(value: unknown): boolean {
+  return governedKindOfObject(value) !== undefined;
 }
