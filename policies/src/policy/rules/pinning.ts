@@ -9,9 +9,9 @@ import { downloadedLocations, unreadable } from './readings.js';
 const PREFIX_LISTING = new Set(['s3', 'gs']);
 
 /**
- * Pinning: every location a pod downloads names immutable content. `oci` needs `@sha256:<64 hex>`, `hf` a 40-hex
- * commit; any other scheme needs a content digest in the evidence annotation (whose signature the
- * signature rule then binds).
+ * Pinning: every location a pod downloads names immutable content. `oci` needs
+ * `@sha256:<64 hex>`, `hf` a 40-hex commit; any other scheme needs a content digest in the
+ * evidence annotation (whose signature the signature rule then binds).
  */
 export function pinningRule(ctx: RuleContext): RuleFinding[] {
   const pinning = ctx.policy.spec.pinning;
