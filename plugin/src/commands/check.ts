@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isGovernedObject, UsageError } from '@aviary/policies';
+import { governedKindOfObject, isGovernedObject, UsageError } from '@aviary/policies';
 import { formatFinding, type Decision, type Operation } from '@aviary/policies/engine';
 import { EXIT, type CommandIO } from '../io.js';
 import { loadEngine } from '../policy-runtime.js';
@@ -84,8 +84,8 @@ export async function check(io: CommandIO, args: readonly string[]): Promise<num
         { code: 'CHECK_NO_OLD_OBJECT', message: `--old has no ${kind} named "${name}"` },
       ]);
     }
-    // A ClusterServingRuntime serves every namespace, so every policy judges it.
-    const clusterScoped = kind === 'ClusterServingRuntime';
+    // A cluster-scoped kind (ClusterServingRuntime) serves every namespace: every policy judges it.
+    const clusterScoped = governedKindOfObject(o.object)?.namespaced === false;
     const decision = engine.evaluate({
       object: o.object,
       ...(old !== undefined ? { oldObject: old } : {}),

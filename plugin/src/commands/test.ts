@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   formatPath,
+  governedKindOfObject,
   isGovernedObject,
   parseYamlStream,
   UsageError,
@@ -101,8 +102,8 @@ export async function testCommand(io: CommandIO, args: readonly string[]): Promi
         object: target.object,
         ...(oldObject !== undefined ? { oldObject } : {}),
         operation: c.operation ?? (oldObject !== undefined ? 'UPDATE' : 'CREATE'),
-        // A ClusterServingRuntime serves every namespace, so every policy judges it.
-        ...(target.object['kind'] === 'ClusterServingRuntime'
+        // A cluster-scoped kind (ClusterServingRuntime) serves every namespace: every policy judges it.
+        ...(governedKindOfObject(target.object)?.namespaced === false
           ? { namespace: undefined, namespaceLabels: undefined }
           : { namespace: c.namespace ?? 'default', namespaceLabels: c.namespaceLabels ?? {} }),
       });
