@@ -8,15 +8,26 @@ import {
   type SignatureCheck,
 } from '@aviary/policies/engine';
 import { ALLOWED_PREFIXES, ALLOWED_SCHEMES } from './artifacts.js';
+import { IMAGE_PREFIXES } from './image-pool.js';
 import type { Reading } from './kserve-oracle.js';
 
 /** Policies, the engine under test, and the fast-check runner shared by the property files. */
 
-export type Rule = 'pinning' | 'prefixes' | 'signatures' | 'canary' | 'canarySteps';
+export type Rule =
+  | 'pinning'
+  | 'prefixes'
+  | 'signatures'
+  | 'canary'
+  | 'canarySteps'
+  | 'images'
+  | 'pinnedImages'
+  | 'imagePrefixes';
 export interface PolicyCase {
   rules: Rule[];
   /** spec.defaultDeploymentMode; absent: the engine reads an unannotated object both ways. */
   mode?: Reading;
+  /** spec.match, as YAML lines under `match:`. */
+  match?: string[];
 }
 
 const RULE_YAML: Record<Rule, string> = {
@@ -26,11 +37,16 @@ const RULE_YAML: Record<Rule, string> = {
     'signatures:\n  required: true\n  authorities:\n    - name: k\n      key: { publicKey: "-----BEGIN PUBLIC KEY-----" }',
   canary: 'canary:\n  requireCanary: true',
   canarySteps: 'canary:\n  requireCanary: true\n  steps: [0, 10, 20, 50]\n  maxIncrease: 40',
+  // Images alone (model locations need not be pinned), then with model pinning as the default.
+  images: 'pinning:\n  required: false\n  images: true',
+  pinnedImages: 'pinning:\n  images: true',
+  imagePrefixes: `pinning:\n  required: false\n  images: true\n  allowedImagePrefixes: [${IMAGE_PREFIXES.map((p) => `"${p}"`).join(', ')}]`,
 };
 
 export function policyText(p: PolicyCase): string {
   const spec = [
     ...(p.mode ? [`defaultDeploymentMode: ${p.mode}`] : []),
+    ...(p.match ? [`match:\n${p.match.map((l) => `  ${l}`).join('\n')}`] : []),
     ...p.rules.map((r) => RULE_YAML[r]),
   ];
   const body = spec.join('\n').replace(/^/gm, '  ');
@@ -61,13 +77,30 @@ function engineFor(p: PolicyCase): Engine {
   return engine;
 }
 
-export function decide(p: PolicyCase, object: unknown, oldObject?: unknown): Decision {
+/** Where the object is judged: its namespace and that namespace's labels (undefined: unknown). */
+export interface Where {
+  namespace: string | undefined;
+  namespaceLabels: Record<string, string> | undefined;
+}
+const IN_ML: Where = { namespace: 'ml', namespaceLabels: {} };
+/** A cluster-scoped object: the webhook passes no namespace and no namespace labels. */
+export const CLUSTER: Where = { namespace: undefined, namespaceLabels: undefined };
+
+/** Where the webhook judges an object of this kind. */
+const whereFor = (object: unknown): Where =>
+  (object as { kind?: unknown } | null)?.kind === 'ClusterServingRuntime' ? CLUSTER : IN_ML;
+
+export function decide(
+  p: PolicyCase,
+  object: unknown,
+  oldObject?: unknown,
+  where: Where = whereFor(object),
+): Decision {
   return engineFor(p).evaluate({
     object,
     ...(oldObject === undefined ? {} : { oldObject }),
     operation: oldObject === undefined ? 'CREATE' : 'UPDATE',
-    namespace: 'ml',
-    namespaceLabels: {},
+    ...where,
   });
 }
 
