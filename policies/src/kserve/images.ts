@@ -28,6 +28,8 @@ export function containerImages(object: unknown): { images: ImageField[]; proble
     for (const [key, value] of Object.entries(node)) {
       const at = `${path}.${key}`;
       if (key === 'image' && (HOLDERS.has(parentKey) || parentKey === 'volumes')) {
+        // Empty or null is "no image of its own": KServe uses the serving runtime's image.
+        if (value === '' || value === null) continue;
         if (typeof value === 'string') images.push({ path: at, ref: value });
         else if (parentKey === 'volumes' && isObject(value)) {
           const ref = value['reference'];

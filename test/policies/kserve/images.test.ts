@@ -68,3 +68,10 @@ t.test('fields named image that hold no container image are not read', async (t)
   });
   t.same(r, { images: [], problems: [] });
 });
+
+t.test('an empty image leaves the choice to the serving runtime', async (t) => {
+  t.same(paths({ predictor: { model: { image: '' }, sklearn: { image: null } } }), {
+    images: [],
+    problems: [],
+  });
+});
