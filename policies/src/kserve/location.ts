@@ -33,6 +33,9 @@ export function locationAmbiguity(uri: string): string | undefined {
   if (/[\u0000-\u0020\u007f]/.test(uri)) return 'whitespace or control characters';
   const loc = parseLocation(uri);
   if (loc && loc.path.split(/[/?#]/).some((s) => s === '.' || s === '..')) return 'dot segments';
+  // Only HTTP sends a query (Azure SAS tokens live there); KServe's S3 and GCS readers drop or
+  // keep `?`/`#` literally, so the listed prefix is not the one the URI shows.
+  if (loc && !/^https?$/.test(loc.scheme) && /[?#]/.test(loc.path)) return 'a query or fragment';
   return undefined;
 }
 

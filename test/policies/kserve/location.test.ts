@@ -51,6 +51,9 @@ t.test('locationAmbiguity names what a client could rewrite', async (t) => {
   t.equal(locationAmbiguity('s3://b/m%2Fx/'), 'percent-escapes and backslashes');
   t.equal(locationAmbiguity('s3://b/m\\x/'), 'percent-escapes and backslashes');
   t.equal(locationAmbiguity('s3://b/m x/'), 'whitespace or control characters');
+  t.equal(locationAmbiguity('s3://b/m#x'), 'a query or fragment');
+  t.equal(locationAmbiguity('gs://b/m?x=1'), 'a query or fragment');
+  t.equal(locationAmbiguity('https://acct.blob.core.windows.net/c/m?sv=1'), undefined);
 });
 
 t.test('parseLocation and prefixProblem', async (t) => {
