@@ -15,21 +15,22 @@ import {
 export async function loadEngine(
   policyPath: string,
   cwd: string,
-): Promise<{ engine?: Engine; diagnostics: Diagnostic[] }> {
+): Promise<{ engine?: Engine; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   const absolute = path.resolve(cwd, policyPath);
-  const { policies, diagnostics } = await readPolicyPath(
+  const { policies, diagnostics, warnings } = await readPolicyPath(
     absolute,
     path.relative(cwd, absolute) || policyPath,
   );
-  if (diagnostics.length > 0) return { diagnostics };
+  if (diagnostics.length > 0) return { diagnostics, warnings };
   if (policies.length === 0) {
     return {
       diagnostics: [
         { code: 'POLICY_NONE', message: 'no ModelReleasePolicy found', file: policyPath },
       ],
+      warnings,
     };
   }
-  return buildEngine(policies);
+  return { ...buildEngine(policies), warnings };
 }
 
 /** One engine per policy set, with each policy's signature verifier built once. */

@@ -4,6 +4,7 @@ import { governedObjects } from './applied-objects.js';
 import type { CommandIO } from './io.js';
 import type { PluginOptions } from './params.js';
 import { loadEngine } from './policy-runtime.js';
+import { reportWarnings } from './report.js';
 import { resolveInside } from './source/safe-path.js';
 
 export interface PreflightResult {
@@ -34,7 +35,8 @@ export async function preflight(
     );
   }
   const target = await resolveInside(root, root, options.policies);
-  const { engine, diagnostics } = await loadEngine(target, root);
+  const { engine, diagnostics, warnings } = await loadEngine(target, root);
+  reportWarnings(io, warnings);
   if (engine === undefined) return { denied: true, diagnostics };
   let denied = false;
   for (const { object, namespace } of governedObjects(output, destination)) {

@@ -15,6 +15,11 @@ export function reportDiagnostics(io: CommandIO, diagnostics: readonly Diagnosti
   return EXIT.BAD_INPUT;
 }
 
+/** Prints load warnings (a policy that loads but does less than it seems to) on stderr. */
+export function reportWarnings(io: CommandIO, warnings: readonly Diagnostic[]): void {
+  for (const d of warnings) io.stderr.write(`aviary: warning: ${formatDiagnostic(d)}\n`);
+}
+
 /**
  * Turns any thrown value into stderr text and an exit code. Known errors keep their code; anything
  * else is reported as an internal error without a stack trace (set AVIARY_DEBUG=1 to see one).

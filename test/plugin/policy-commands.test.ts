@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { runCli, spawnAviary } from '../helpers/cli.js';
@@ -72,6 +73,31 @@ t.test('aviary check: 0 allowed, 1 denied, 2 bad input', async (t) => {
     { code: 2, stderr: /needs --old/ },
   );
   t.match(await runCli(['check', ...PROD], REPO), { code: 2, stderr: /no file given/ });
+});
+
+t.test('aviary check prints load warnings and still judges', async (t) => {
+  const dir = t.testdir({
+    'p.yaml': readFileSync(path.join(REPO, 'policies/catalog/production-signatures.yaml'), 'utf8')
+      .replace('required: true', 'required: false')
+      .replace('  signatures:', '  pinning: {}\n  signatures:'),
+  });
+  const r = await runCli(
+    [
+      'check',
+      '--policies',
+      path.join(dir, 'p.yaml'),
+      '--namespace',
+      'ml-prod',
+      `${CASES}/oci-tag.yaml`,
+    ],
+    REPO,
+  );
+  t.equal(r.code, 1, r.stderr);
+  t.match(
+    r.stderr,
+    /^aviary: warning: .*p\.yaml:\d+:\d+: POLICY_SIGNATURES_NOT_REQUIRED .*\(at spec\.signatures\)$/m,
+  );
+  t.match(r.stdout, /PIN_OCI_UNPINNED/);
 });
 
 t.test('aviary check renders ModelRelease files first', async (t) => {

@@ -159,6 +159,23 @@ t.test('policyFromObject validates a CR like a file and drops server metadata', 
   t.match(regex.diagnostics, [{ code: 'POLICY_REGEX_UNANCHORED', path: /subjectRegExp/ }]);
 });
 
+t.test('policyFromObject loads a CR that carries only warnings, and returns them', async (t) => {
+  const r = policyFromObject(
+    policy('verify-only', '1', {
+      pinning: {},
+      signatures: { authorities: [{ name: 'k', key: { publicKey: 'x' } }] },
+    }),
+  );
+  t.equal(r.policy?.name, 'verify-only');
+  t.same(r.diagnostics, []);
+  t.match(r.warnings, [
+    { code: 'POLICY_SIGNATURES_NOT_REQUIRED', file: 'ModelReleasePolicy/verify-only' },
+  ]);
+  const nothing = policyFromObject(policy('nothing', '1', { mode: 'audit' }));
+  t.equal(nothing.policy, undefined);
+  t.match(nothing.diagnostics, [{ code: 'POLICY_ENFORCES_NOTHING' }]);
+});
+
 t.test('informers: first list → ready, 410 → relist, outage → keep the set, retry', async (t) => {
   const { s, server } = fakeApiserver();
   const kc = await serve(t, s, server);

@@ -82,10 +82,24 @@ t.test('signature authorities are built once per load; a bad one is a diagnostic
   t.match(r.diagnostics, [{ code: /^POLICY_/, path: 'spec.signatures.authorities' }]);
 });
 
+t.test('a policy with only warnings loads, and the warnings come with it', async (t) => {
+  const dir = t.testdir({
+    // The catalog's signature policy with pinning instead of required signatures.
+    'p.yaml': readFileSync(path.join(REPO, 'policies/catalog/production-signatures.yaml'), 'utf8')
+      .replace('name: production-signatures', 'name: verify-only')
+      .replace('required: true', 'required: false')
+      .replace('  signatures:', '  pinning: {}\n  signatures:'),
+  });
+  const r = await loadPolicySnapshot({ policies: dir });
+  t.same(r.diagnostics, []);
+  t.same(r.snapshot?.names, ['verify-only']);
+  t.same(codes(r.warnings ?? []), ['POLICY_SIGNATURES_NOT_REQUIRED']);
+});
+
 t.test('extra trusted roots for keyless authorities', async (t) => {
   const keyless = doc(
     'keyless',
-    '  signatures:\n    authorities:\n      - name: ci\n        keyless: {issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/acme/models/.github/workflows/release.yml@refs/heads/main", trustedRoot: corp}\n',
+    '  signatures:\n    required: true\n    authorities:\n      - name: ci\n        keyless: {issuer: "https://token.actions.githubusercontent.com", subject: "https://github.com/acme/models/.github/workflows/release.yml@refs/heads/main", trustedRoot: corp}\n',
   );
   const root = readFileSync(path.join(REPO, 'policies/trust/public-good.json'), 'utf8');
   const dir = t.testdir({ policies: { 'p.yaml': keyless }, 'corp.json': root, 'bad.json': '{' });

@@ -33,14 +33,16 @@ export async function sourceFiles(source: PolicySource): Promise<string[]> {
 
 export async function loadPolicySnapshot(
   source: PolicySource,
-): Promise<{ snapshot?: PolicySnapshot; diagnostics: Diagnostic[] }> {
+): Promise<{ snapshot?: PolicySnapshot; diagnostics: Diagnostic[]; warnings?: Diagnostic[] }> {
   const revision = (await fingerprintFiles(await sourceFiles(source))).slice(0, 12);
   const files = await policyFiles(source.policies);
   const diagnostics: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
   const sets: LoadedPolicy[][] = [];
   for (const file of files) {
     const r = await readPolicyPath(file);
     diagnostics.push(...r.diagnostics);
+    warnings.push(...r.warnings);
     sets.push(r.policies);
   }
   const merged = mergePolicySets(sets);
@@ -70,6 +72,8 @@ export async function loadPolicySnapshot(
       loadedAt: new Date(),
     },
     diagnostics: [],
+    // A warning never keeps a policy from loading: it is logged beside the load.
+    warnings,
   };
 }
 

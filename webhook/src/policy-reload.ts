@@ -31,7 +31,7 @@ export function watchPolicies(options: {
     ],
     intervalMs: options.intervalMs,
     onChange: async () => {
-      const { snapshot, diagnostics } = await loadPolicySnapshot(source);
+      const { snapshot, diagnostics, warnings = [] } = await loadPolicySnapshot(source);
       if (snapshot === undefined) {
         metrics.policyReloadErrors.inc();
         const kept = state.snapshot;
@@ -52,6 +52,8 @@ export function watchPolicies(options: {
       metrics.policyReloads.inc();
       metrics.policyLastReload.set(snapshot.loadedAt.getTime() / 1000);
       log.info({ policies: snapshot.names, revision: snapshot.revision }, 'policies loaded');
+      if (warnings.length > 0)
+        log.warn({ warnings: warnings.map(formatDiagnostic) }, 'policies loaded with warnings');
       const selectors = selectorPolicies(snapshot);
       if (selectors.length > 0 && !state.labelsKnown) {
         log.warn(

@@ -3,7 +3,7 @@ import { governedKindOfObject, isGovernedObject, UsageError } from '@aviary/poli
 import { formatFinding, type Decision, type Operation } from '@aviary/policies/engine';
 import { EXIT, type CommandIO } from '../io.js';
 import { loadEngine } from '../policy-runtime.js';
-import { reportDiagnostics } from '../report.js';
+import { reportDiagnostics, reportWarnings } from '../report.js';
 import { readObjectsFromFile, type LoadedObject } from '../source/objects.js';
 
 export const CHECK_USAGE =
@@ -48,7 +48,8 @@ export async function check(io: CommandIO, args: readonly string[]): Promise<num
     namespaceLabels[m[1]!] = m[2]!;
   }
 
-  const { engine, diagnostics } = await loadEngine(values.policies, io.cwd);
+  const { engine, diagnostics, warnings } = await loadEngine(values.policies, io.cwd);
+  reportWarnings(io, warnings);
   if (engine === undefined) return reportDiagnostics(io, diagnostics);
 
   const objects: LoadedObject[] = [];

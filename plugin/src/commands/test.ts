@@ -1,14 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  formatPath,
-  governedKindOfObject,
-  isGovernedObject,
-  parseYamlStream,
-  UsageError,
-  type Diagnostic,
-} from '@aviary/policies';
+import { formatPath, parseYamlStream, UsageError, type Diagnostic } from '@aviary/policies';
 import {
   createValidator,
   mergePolicySets,
@@ -19,8 +12,8 @@ import {
 import { EXIT, type CommandIO } from '../io.js';
 import { suiteSchema, type PolicyTestSuite } from '../policy-test/schema.js';
 import { buildEngine } from '../policy-runtime.js';
-import { reportDiagnostics } from '../report.js';
-import { readObjectsFromFile } from '../source/objects.js';
+import { reportDiagnostics, reportWarnings } from '../report.js';
+import { caseInput } from '../policy-test/case-input.js';
 import { readBounded } from '../source/safe-path.js';
 
 const SUITE_FILE = /(^|\.)aviary-test\.ya?ml$/;
@@ -48,9 +41,19 @@ export async function testCommand(io: CommandIO, args: readonly string[]): Promi
     const shown = path.relative(io.cwd, file) || file;
     const parsed = parseYamlStream(await readBounded(file, shown), shown);
     const problems: Diagnostic[] = [...parsed.diagnostics];
-    const doc = parsed.documents[0];
+    // One suite per file: a second document would otherwise be skipped without a word.
+    const docs = parsed.documents.filter((d) => d.value !== null);
+    for (const extra of docs.slice(1))
+      problems.push({
+        code: 'TEST_SCHEMA',
+        message: 'a suite file holds one PolicyTest; split the others into their own files',
+        file: shown,
+        line: extra.line,
+        column: 1,
+      });
+    const doc = docs[0];
     const v = doc ? validator(doc.value) : undefined;
-    if (!doc || !v?.ok) {
+    if (!doc || !v?.ok || problems.length > 0) {
       for (const p of v && !v.ok ? v.problems : [])
         problems.push({
           code: 'TEST_SCHEMA',
@@ -64,48 +67,40 @@ export async function testCommand(io: CommandIO, args: readonly string[]): Promi
       return reportDiagnostics(io, problems);
     }
     const suite = v.value;
+    const at = (p: (string | number)[]) => ({ file: shown, ...doc.locate(p), path: formatPath(p) });
     const base = path.dirname(file);
     const sets = [];
     for (const p of suite.policies) {
       const r = await readPolicyPath(path.resolve(base, p), path.join(path.dirname(shown), p));
       problems.push(...r.diagnostics);
+      reportWarnings(io, r.warnings);
       sets.push(r.policies);
     }
     const merged = mergePolicySets(sets);
     problems.push(...merged.diagnostics);
+    if (problems.length === 0 && merged.policies.length === 0)
+      problems.push({
+        code: 'TEST_NO_POLICIES',
+        message: 'the suite loads no ModelReleasePolicy, so every case would only test "allowed"',
+        ...at(['policies']),
+      });
     if (problems.length > 0) return reportDiagnostics(io, problems);
     const built = buildEngine(merged.policies);
     if (built.engine === undefined) return reportDiagnostics(io, built.diagnostics);
     const engine = built.engine;
     io.stdout.write(`# ${suite.metadata.name} (${shown})\n`);
-    for (const c of suite.cases) {
-      const obj = await readObjectsFromFile(path.resolve(base, c.object), io.cwd);
-      const old =
-        c.old === undefined
-          ? undefined
-          : await readObjectsFromFile(path.resolve(base, c.old), io.cwd);
-      const diags = [...obj.diagnostics, ...(old?.diagnostics ?? [])];
-      if (diags.length > 0) return reportDiagnostics(io, diags);
-      const target = obj.objects.find((o) => isGovernedObject(o.object));
-      if (!target)
-        return reportDiagnostics(io, [
-          {
-            code: 'TEST_NO_OBJECT',
-            message: `case "${c.name}": no InferenceService, TrainedModel or serving runtime in ${c.object}`,
-            file: shown,
-          },
-        ]);
-      const oldObject = old?.objects.find(
-        (o) => isGovernedObject(o.object) && o.object['kind'] === target.object['kind'],
-      )?.object;
+    for (const [i, c] of suite.cases.entries()) {
+      const resolved = await caseInput(io, base, c, (p) => at(['cases', i, ...p]));
+      if ('diagnostics' in resolved) return reportDiagnostics(io, resolved.diagnostics);
+      const { target, oldObject, namespace } = resolved;
       const decision = engine.evaluate({
-        object: target.object,
+        object: target,
         ...(oldObject !== undefined ? { oldObject } : {}),
         operation: c.operation ?? (oldObject !== undefined ? 'UPDATE' : 'CREATE'),
         // A cluster-scoped kind (ClusterServingRuntime) serves every namespace: every policy judges it.
-        ...(governedKindOfObject(target.object)?.namespaced === false
+        ...(namespace === undefined
           ? { namespace: undefined, namespaceLabels: undefined }
-          : { namespace: c.namespace ?? 'default', namespaceLabels: c.namespaceLabels ?? {} }),
+          : { namespace, namespaceLabels: c.namespaceLabels ?? {} }),
       });
       const mismatches = compare(c.expect, decision);
       if (mismatches.length === 0) {

@@ -34,6 +34,7 @@ export async function verify(io: CommandIO, args: readonly string[]): Promise<nu
   }
   const policyPath = path.resolve(io.cwd, values.policies);
   const loaded = await readPolicyPath(policyPath, values.policies);
+  // A verify-only authority is what POLICY_SIGNATURES_NOT_REQUIRED describes: no need to repeat it here.
   if (loaded.diagnostics.length > 0) return reportDiagnostics(io, loaded.diagnostics);
   const selected = loaded.policies.filter(
     (p) => values.policy === undefined || p.name === values.policy,

@@ -3,6 +3,7 @@ import { createValidator, formatPath, type Validator } from '../schema/validator
 import { parseYamlStream } from '../yaml/parse.js';
 import { imagePrefixProblem } from '../kserve/image.js';
 import { prefixProblem } from '../kserve/location.js';
+import { effectProblems } from './effect.js';
 import { checkIdentityRegex } from './regex-safety.js';
 import { policySchema, type ModelReleasePolicy } from './schema.js';
 
@@ -19,15 +20,17 @@ let validator: Validator<ModelReleasePolicy> | undefined;
 /**
  * Parses and validates ModelReleasePolicy documents from one file's text. Every problem is
  * reported with its position; a file with any problem contributes no policy, so a typo can never
- * silently weaken enforcement.
+ * silently weaken enforcement. Warnings describe a policy that loads but does less than it seems to;
+ * they never keep it from loading.
  */
 export function parsePolicies(
   text: string,
   file: string,
-): { policies: LoadedPolicy[]; diagnostics: Diagnostic[] } {
+): { policies: LoadedPolicy[]; diagnostics: Diagnostic[]; warnings: Diagnostic[] } {
   validator ??= createValidator<ModelReleasePolicy>(policySchema);
   const parsed = parseYamlStream(text, file);
   const diagnostics = [...parsed.diagnostics];
+  const warnings: Diagnostic[] = [];
   const policies: LoadedPolicy[] = [];
   for (const doc of parsed.documents) {
     if (doc.value === null) continue;
@@ -127,10 +130,15 @@ export function parsePolicies(
         ...at(['spec', 'canary', 'steps']),
       });
     }
+    const effect = effectProblems(policy);
+    for (const p of effect.errors)
+      diagnostics.push({ code: p.code, message: p.message, ...at(p.path) });
     if (diagnostics.length > before) continue;
+    for (const p of effect.warnings)
+      warnings.push({ code: p.code, message: p.message, ...at(p.path) });
     policies.push({ policy, name: policy.metadata.name, file, line: doc.line });
   }
-  return { policies, diagnostics };
+  return { policies, diagnostics, warnings };
 }
 
 /** Merges loaded files into one set; two policies of the same name are an error. */

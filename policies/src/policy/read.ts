@@ -13,7 +13,7 @@ const MAX_POLICY_BYTES = 1024 * 1024;
 export async function readPolicyPath(
   target: string,
   display = target,
-): Promise<{ policies: LoadedPolicy[]; diagnostics: Diagnostic[] }> {
+): Promise<{ policies: LoadedPolicy[]; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   let files: { abs: string; shown: string }[];
   try {
     const st = await stat(target);
@@ -37,10 +37,12 @@ export async function readPolicyPath(
     return {
       policies: [],
       diagnostics: [{ code: 'POLICY_READ_FAILED', message: 'cannot read policies', file: display }],
+      warnings: [],
     };
   }
   const sets: LoadedPolicy[][] = [];
   const diagnostics: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
   for (const f of files) {
     let text: string;
     try {
@@ -57,10 +59,15 @@ export async function readPolicyPath(
     }
     const parsed = parsePolicies(text, f.shown);
     diagnostics.push(...parsed.diagnostics);
+    warnings.push(...parsed.warnings);
     sets.push(parsed.policies);
   }
   const merged = mergePolicySets(sets);
-  return { policies: merged.policies, diagnostics: [...diagnostics, ...merged.diagnostics] };
+  return {
+    policies: merged.policies,
+    diagnostics: [...diagnostics, ...merged.diagnostics],
+    warnings,
+  };
 }
 
 function inside(dir: string, target: string): boolean {

@@ -44,12 +44,12 @@ t.test('identity regexes must be anchored and safe', async (t) => {
 t.test('authorities: exactly one kind, unique names, at least one when required', async (t) => {
   const two = policy(
     'p',
-    'signatures:\n  authorities:\n    - name: a\n      key: { publicKey: x }\n      certificate: { roots: [x] }',
+    'signatures:\n  required: true\n  authorities:\n    - name: a\n      key: { publicKey: x }\n      certificate: { roots: [x] }',
   );
   t.same(codes(two), ['POLICY_AUTHORITY_KIND@spec.signatures.authorities[0]']);
   const dup = policy(
     'p',
-    'signatures:\n  authorities:\n    - name: a\n      key: { publicKey: x }\n    - name: a\n      key: { publicKey: z }',
+    'signatures:\n  required: true\n  authorities:\n    - name: a\n      key: { publicKey: x }\n    - name: a\n      key: { publicKey: z }',
   );
   t.same(codes(dup), ['POLICY_AUTHORITY_DUPLICATE@spec.signatures.authorities[1].name']);
   t.same(codes(policy('p', 'signatures:\n  required: true')), [

@@ -20,6 +20,7 @@ export function crSource(name: string): string {
 export function policyFromObject(obj: unknown): {
   policy?: LoadedPolicy;
   diagnostics: Diagnostic[];
+  warnings?: Diagnostic[];
 } {
   const o = (obj ?? {}) as Record<string, unknown>;
   const meta = (o['metadata'] ?? {}) as Record<string, unknown>;
@@ -39,5 +40,5 @@ export function policyFromObject(obj: unknown): {
           : [{ code: 'POLICY_SCHEMA', message: 'not a ModelReleasePolicy', file: source }],
     };
   }
-  return { policy: r.policies[0]!, diagnostics: [] };
+  return { policy: r.policies[0]!, diagnostics: [], warnings: r.warnings };
 }

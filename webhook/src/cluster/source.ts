@@ -276,6 +276,7 @@ export class ClusterPolicySource {
   private async loadFiles(): Promise<void> {
     const log = this.log!;
     const diagnostics: Diagnostic[] = [];
+    const warnings: Diagnostic[] = [];
     const roots = await loadTrustedRoots({
       ...(this.options.trustedRoots ? { trustedRoots: this.options.trustedRoots } : {}),
     });
@@ -287,6 +288,7 @@ export class ClusterPolicySource {
       for (const file of await policyFiles(this.options.policiesPath)) {
         const r = await readPolicyPath(file);
         diagnostics.push(...r.diagnostics);
+        warnings.push(...r.warnings);
         sets.push(r.policies);
         hash.update(file).update(JSON.stringify(r.policies.map((p) => p.policy)));
       }
@@ -310,6 +312,8 @@ export class ClusterPolicySource {
       );
       return;
     }
+    if (warnings.length > 0)
+      log.warn({ warnings: warnings.map(formatDiagnostic) }, 'policy files loaded with warnings');
     this.trustedRoots = roots.trustedRoots;
     this.files = { policies, verifiers, revision: hash.digest('hex').slice(0, 12) };
     // Trusted roots changed: every CR's verifier is rebuilt.
@@ -344,6 +348,7 @@ export class ClusterPolicySource {
       if (good && good.uid === uid && good.resourceVersion === rv) continue;
       if (this.rejected.get(name)?.resourceVersion === rv) continue;
       const diagnostics: Diagnostic[] = [];
+      const warnings: Diagnostic[] = [];
       const { policy } = ((): { policy?: LoadedPolicy } => {
         if (fileNames.has(name)) {
           diagnostics.push({
@@ -355,6 +360,7 @@ export class ClusterPolicySource {
         }
         const r = policyFromObject(obj);
         diagnostics.push(...r.diagnostics);
+        warnings.push(...(r.warnings ?? []));
         return r.policy ? { policy: r.policy } : {};
       })();
       let verifier: SignatureCheck | undefined;
@@ -367,6 +373,11 @@ export class ClusterPolicySource {
         this.accepted.set(name, { uid, resourceVersion: rv, loaded: policy, verifier });
         if (this.rejected.delete(name)) this.rejectedGauge.set(0, { policy: name });
         log.info({ policy: name, resourceVersion: rv }, 'policy custom resource accepted');
+        if (warnings.length > 0)
+          log.warn(
+            { policy: name, warnings: warnings.map(formatDiagnostic) },
+            'policy custom resource accepted with warnings',
+          );
         continue;
       }
       const keptPrevious = this.accepted.get(name)?.uid === uid;
