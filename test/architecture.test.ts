@@ -23,6 +23,7 @@ const ALLOWED: Record<string, RegExp[]> = {
     /^ajv\/dist\/runtime\//,
     /^json-schema-to-ts$/,
     /^@sigstore\//,
+    /^re2js$/,
   ],
   plugin: [/^@aviary\/policies(\/(engine|signature))?$/, /^yaml$/, /^json-schema-to-ts$/],
   webhook: [

@@ -10,6 +10,8 @@ export { createEngine } from './policy/engine.js';
 export type { Engine, EngineOptions } from './policy/engine.js';
 export type { SignatureCheck } from './policy/rules/context.js';
 export { checkIdentityRegex } from './policy/regex-safety.js';
+export { compileIdentityRegex } from './signature/identity.js';
+export type { IdentityPattern } from './signature/identity.js';
 export { selectorMatches, policyMatches } from './policy/match.js';
 export { readModels } from './kserve/locations.js';
 export type { DeploymentMode, ModelLocation, Reading } from './kserve/locations.js';

@@ -83,9 +83,9 @@ export function parsePolicies(
               message:
                 problem === 'REGEX_UNANCHORED'
                   ? 'subjectRegExp must start with ^ and end with $'
-                  : problem === 'REGEX_UNSAFE'
-                    ? 'subjectRegExp has nested quantifiers or backreferences that can backtrack catastrophically'
-                    : 'subjectRegExp is not a valid regular expression',
+                  : problem === 'REGEX_INVALID'
+                    ? 'subjectRegExp is not a valid RE2 regular expression (no lookaround, no backreferences)'
+                    : 'subjectRegExp matches identities no signer holds (e.g. ^.*$), so it names no signer',
               ...at([...base, 'keyless', 'subjectRegExp']),
             });
           }

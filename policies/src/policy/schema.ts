@@ -144,6 +144,13 @@ export const policySchema = {
                     maxLength: 63,
                     pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
                   },
+                  predicateTypes: {
+                    description:
+                      'In-toto predicate types this authority vouches for besides model-signing v1.0, compared exactly (e.g. a cosign attestation --type). Statements of any other type are refused.',
+                    type: 'array',
+                    maxItems: 16,
+                    items: { type: 'string', minLength: 1, maxLength: 512 },
+                  },
                   key: {
                     type: 'object',
                     additionalProperties: false,

@@ -20,6 +20,8 @@ export interface CompiledConfig {
   keyless: KeylessGroup[];
   certificates: CertificateAuthority[];
   allowCompat: boolean;
+  /** Per authority name, the extra in-toto predicate types it vouches for. */
+  predicateTypes: ReadonlyMap<string, ReadonlySet<string>>;
   cacheSize: number;
   fingerprint: string;
 }
@@ -45,6 +47,7 @@ export function compileConfig(opts: SignatureVerifierOptions): CompiledConfig {
   const keylessByRoot = new Map<string, KeylessAuthority[]>();
   const certificates: CertificateAuthority[] = [];
   const names = new Set<string>();
+  const predicateTypes = new Map<string, ReadonlySet<string>>();
   for (const a of opts.authorities as unknown[]) {
     const name = isObject(a) ? a['name'] : undefined;
     if (typeof name !== 'string' || name === '')
@@ -52,6 +55,7 @@ export function compileConfig(opts: SignatureVerifierOptions): CompiledConfig {
     if (names.has(name)) bad(`authority name "${name}" is used twice`);
     names.add(name);
     const fields = a as Record<string, unknown>;
+    predicateTypes.set(name, compilePredicateTypes(name, fields['predicateTypes']));
     const kinds = (['key', 'keyless', 'certificate'] as const).filter((k) => isObject(fields[k]));
     if (kinds.length !== 1)
       bad(`authority "${name}" must set exactly one of key, keyless, certificate (an object)`);
@@ -87,7 +91,14 @@ export function compileConfig(opts: SignatureVerifierOptions): CompiledConfig {
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ authorities: opts.authorities, rootDigests, allowCompat }))
     .digest('hex');
-  return { keys, keyless, certificates, allowCompat, cacheSize, fingerprint };
+  return { keys, keyless, certificates, allowCompat, predicateTypes, cacheSize, fingerprint };
+}
+
+function compilePredicateTypes(name: string, types: unknown): ReadonlySet<string> {
+  if (types === undefined) return new Set();
+  if (!Array.isArray(types) || !types.every((t) => typeof t === 'string' && t !== ''))
+    bad(`authority "${name}": predicateTypes must be a list of non-empty strings`);
+  return new Set(types as string[]);
 }
 
 function compileKey(name: string, key: Extract<Authority, { key: unknown }>['key']): KeyAuthority {

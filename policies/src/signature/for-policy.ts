@@ -49,14 +49,18 @@ export function buildPolicyVerifiers(
 function toAuthority(
   a: NonNullable<NonNullable<LoadedPolicy['policy']['spec']['signatures']>['authorities']>[number],
 ): Authority {
+  const base = {
+    name: a.name,
+    ...(a.predicateTypes ? { predicateTypes: [...a.predicateTypes] } : {}),
+  };
   if (a.key)
     return {
-      name: a.name,
+      ...base,
       key: {
         publicKey: a.key.publicKey,
         ...(a.key.hashAlgorithm ? { hashAlgorithm: a.key.hashAlgorithm } : {}),
       },
     };
-  if (a.keyless) return { name: a.name, keyless: { ...a.keyless } };
-  return { name: a.name, certificate: { roots: [...(a.certificate?.roots ?? [])] } };
+  if (a.keyless) return { ...base, keyless: { ...a.keyless } };
+  return { ...base, certificate: { roots: [...(a.certificate?.roots ?? [])] } };
 }

@@ -5,13 +5,14 @@ import { clip, type ParsedBundle } from './bundle.js';
 import { signatureMatches } from './content.js';
 import { fail } from './errors.js';
 import { hashForKey } from './keys.js';
+import type { IdentityPattern } from './identity.js';
 import { MemoCertificate } from './memo-certificate.js';
 
 export interface KeylessAuthority {
   name: string;
   issuer: string;
   /** Exact SAN, or a full-match pattern (already wrapped so alternation cannot escape the anchors). */
-  subject: string | RegExp;
+  subject: string | IdentityPattern;
 }
 
 /** The keyless authorities sharing one trusted root: the cryptography runs once per root. */

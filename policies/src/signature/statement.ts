@@ -23,12 +23,15 @@ export interface SignedSubject {
  * Reads the in-toto statement of an already authenticated DSSE payload and returns the one
  * sha256 it vouches for. For model-signing v1.0 that is the root digest, which must be
  * recomputable from the listed resources: otherwise a signer's tool could name one model in the
- * subject and describe another in the manifest a downloader checks.
+ * subject and describe another in the manifest a downloader checks. Any other predicate type (a
+ * provenance, a vulnerability scan: statements about the model, not its release) counts only when
+ * the authority that signed it lists that exact type in `vouchedTypes`.
  */
 export function signedSubject(
   payloadType: string,
   payload: Buffer,
   allowCompat: boolean,
+  vouchedTypes: ReadonlySet<string>,
 ): SignedSubject {
   if (payloadType !== IN_TOTO_PAYLOAD_TYPE) {
     fail(
@@ -60,6 +63,12 @@ export function signedSubject(
   }
   if (predicateType.startsWith(MODEL_SIGNING_PREFIX) && predicateType !== MODEL_SIGNING_V1) {
     fail('SIG_STATEMENT_INVALID', `unknown model-signing predicate "${clip(predicateType)}"`);
+  }
+  if (predicateType !== MODEL_SIGNING_V1 && !vouchedTypes.has(predicateType)) {
+    fail(
+      'SIG_PREDICATE_NOT_ALLOWED',
+      `predicate type "${clip(predicateType)}" is not a model signature and the signing authority does not list it in predicateTypes`,
+    );
   }
   if (subjects.length !== 1)
     fail(

@@ -5,25 +5,32 @@
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
 
+/**
+ * Besides model-signing v1.0 (and the compat predicate with `allowCompatPredicate`) and message
+ * signatures, which every authority vouches for, the in-toto predicate types this authority's
+ * statements may carry, compared exactly (e.g. a cosign attestation's `--type`).
+ */
+interface AuthorityBase {
+  name: string;
+  predicateTypes?: string[];
+}
+
 export type Authority =
-  | {
-      name: string;
+  | (AuthorityBase & {
       /** A public key (PEM SPKI). The hash defaults to the curve's: P-256 sha256, P-384 sha384, P-521 sha512. */
       key: { publicKey: string; hashAlgorithm?: HashAlgorithm };
-    }
-  | {
-      name: string;
+    })
+  | (AuthorityBase & {
       /**
        * Sigstore keyless (Fulcio certificate + transparency log). Exactly one of `subject` (exact
        * SAN) or `subjectRegExp` (anchored: must start with ^ and end with $). `issuer` is exact.
        */
       keyless: { issuer: string; subject?: string; subjectRegExp?: string; trustedRoot?: string };
-    }
-  | {
-      name: string;
+    })
+  | (AuthorityBase & {
       /** A private PKI (model-signing "certificate" mode): PEM CA certificates the chain must reach. */
       certificate: { roots: string[] };
-    };
+    });
 
 export interface SignatureVerifierOptions {
   authorities: Authority[];
@@ -50,6 +57,7 @@ export type SignatureCode =
   | 'SIG_CERT_CRITICAL_EXTENSION'
   | 'SIG_UNTRUSTED'
   | 'SIG_STATEMENT_INVALID'
+  | 'SIG_PREDICATE_NOT_ALLOWED'
   | 'SIG_DIGEST_MISMATCH'
   | 'SIG_INTERNAL_ERROR';
 

@@ -33,6 +33,7 @@ const CACHEABLE_FAILURES: ReadonlySet<SignatureCode> = new Set([
   'SIG_CERT_CRITICAL_EXTENSION',
   'SIG_UNTRUSTED',
   'SIG_STATEMENT_INVALID',
+  'SIG_PREDICATE_NOT_ALLOWED',
   'SIG_DIGEST_MISMATCH',
 ]);
 
@@ -124,6 +125,7 @@ function evaluate(
       content.payloadType,
       content.payload,
       config.allowCompat,
+      config.predicateTypes.get(chosen.authority) ?? new Set(),
     ));
   } else {
     signed = content.digest.toString('hex');

@@ -24,13 +24,21 @@ t.test('a typo in a field is refused with its path and line', async (t) => {
   t.same(r.policies, []);
 });
 
-t.test('identity regexes must be anchored and safe', async (t) => {
+t.test('identity regexes must be anchored, RE2 and name a signer', async (t) => {
   t.same(codes(keyless("        subjectRegExp: '^https://github\\.com/acme/.*$'")), []);
   t.same(codes(keyless("        subjectRegExp: 'https://github\\.com/acme/'")), [
     'POLICY_REGEX_UNANCHORED@spec.signatures.authorities[0].keyless.subjectRegExp',
   ]);
-  t.same(codes(keyless("        subjectRegExp: '^(a+)+$'")), [
-    'POLICY_REGEX_UNSAFE@spec.signatures.authorities[0].keyless.subjectRegExp',
+  // Linear under RE2 whatever its shape, so no longer refused.
+  t.same(codes(keyless("        subjectRegExp: '^(a+)+$'")), []);
+  for (const all of ['^.*$', '^.+$', '^(.*)$', '^[\\s\\S]*$'])
+    t.same(
+      codes(keyless(`        subjectRegExp: '${all}'`)),
+      ['POLICY_REGEX_MATCHES_ALL@spec.signatures.authorities[0].keyless.subjectRegExp'],
+      all,
+    );
+  t.same(codes(keyless("        subjectRegExp: '^(?=a)a$'")), [
+    'POLICY_REGEX_INVALID@spec.signatures.authorities[0].keyless.subjectRegExp',
   ]);
   t.same(codes(keyless("        subjectRegExp: '^(a[$'")), [
     'POLICY_REGEX_INVALID@spec.signatures.authorities[0].keyless.subjectRegExp',

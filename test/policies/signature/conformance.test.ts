@@ -61,12 +61,16 @@ const digestOf = (c: Case) =>
     .digest('hex')}`;
 const rootOf = (c: Case): unknown =>
   c.trustedRootIsCaseSpecific ? json(path.join(BASE, c.trustedRoot)) : loadPublicGoodTrustedRoot();
-const authorityOf = (c: Case): Authority =>
+// The suite's DSSE bundles are SLSA provenance statements; the harness asks whether a bundle
+// verifies, so the authorities vouch for that type (the default would refuse it, checked below).
+const SLSA = 'https://slsa.dev/provenance/v1';
+const authorityOf = (c: Case, predicateTypes: string[] = [SLSA]): Authority =>
   c.verifyWith === 'key'
-    ? { name: 'managed-key', key: { publicKey: text(path.join(BASE, c.key!)) } }
+    ? { name: 'managed-key', key: { publicKey: text(path.join(BASE, c.key!)) }, predicateTypes }
     : {
         name: 'identity',
         keyless: { issuer: c.issuer!, subject: c.identity!, trustedRoot: 'case' },
+        predicateTypes,
       };
 
 /** The verdict, with configuration errors folded in as the upstream harness sees them. */
@@ -94,6 +98,9 @@ for (const c of cases.filter((c) => !PINNED.has(c.name))) {
     const r = run(c);
     if (c.expect === 'pass') {
       t.match(r, { ok: true, format: c.content === 'dsseEnvelope' ? 'dsse' : 'message-signature' });
+      // A provenance statement is not a release signature unless the authority says it is.
+      if (c.content === 'dsseEnvelope')
+        t.match(run(c, authorityOf(c, [])), { ok: false, code: 'SIG_PREDICATE_NOT_ALLOWED' });
     } else {
       t.match(r, { ok: false, code: FAIL_CODES[c.name] ?? 'SIG_INVALID' });
     }

@@ -18,10 +18,16 @@ import {
 
 // Real signatures made by model_signing 1.1.1 and cosign v3.1.3 (test/fixtures/signing/generate.sh).
 const exp = expected();
+// The one attestation fixture's `cosign attest-blob --type`, which its authority must list.
+const TRAINING = 'https://aviary.dev/fixtures/training/v1';
 const authorityFor = (keyFile: string): Authority =>
   keyFile.endsWith('.pem')
     ? { name: 'pki', certificate: { roots: [text(path.join(SIGNING, keyFile))] } }
-    : { name: 'key', key: { publicKey: text(path.join(SIGNING, keyFile)) } };
+    : {
+        name: 'key',
+        key: { publicKey: text(path.join(SIGNING, keyFile)) },
+        predicateTypes: [TRAINING],
+      };
 
 t.test('every committed real signature verifies for its digest', async (t) => {
   t.equal(exp.signatures.length, 9);
@@ -96,8 +102,9 @@ t.test('real signatures against the wrong inputs', async (t) => {
     'P-384 checked with SHA-256 (what sigstore-js does) fails',
   );
 
+  const cosignKey = { name: 'ci', key: { publicKey: fixtureKey('cosign.pub') } };
   const cosign = createSignatureVerifier({
-    authorities: [{ name: 'ci', key: { publicKey: fixtureKey('cosign.pub') } }],
+    authorities: [{ ...cosignKey, predicateTypes: [TRAINING] }],
   });
   t.match(
     cosign.verify(fixtureBundle('blob.cosign-sign-blob.sigstore.json'), tiny),
@@ -115,6 +122,25 @@ t.test('real signatures against the wrong inputs', async (t) => {
       authority: 'ci',
     },
   );
+  // The same attestation when the authority vouches only for model signatures (the default),
+  // or for a type that differs only in case.
+  for (const predicateTypes of [
+    undefined,
+    [TRAINING.toUpperCase()],
+    ['https://slsa.dev/provenance/v1'],
+  ]) {
+    const strict = createSignatureVerifier({
+      authorities: [{ ...cosignKey, ...(predicateTypes ? { predicateTypes } : {}) }],
+    });
+    t.match(
+      strict.verify(
+        fixtureBundle('blob.cosign-attest-blob.sigstore.json'),
+        exp.models['blob/model.onnx']!,
+      ),
+      { ok: false, code: 'SIG_PREDICATE_NOT_ALLOWED' },
+      `predicateTypes ${JSON.stringify(predicateTypes)}`,
+    );
+  }
 });
 
 t.test('certificate mode: roots, intermediates and time', async (t) => {

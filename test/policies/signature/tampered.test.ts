@@ -21,11 +21,29 @@ const KEY = fixtureKey('p256.pem');
 const v = createSignatureVerifier({
   authorities: [{ name: 'p256', key: { publicKey: fixtureKey('p256.pub') } }],
 });
+const PROVENANCE = 'https://slsa.dev/provenance/v1';
+const vouching = createSignatureVerifier({
+  authorities: [
+    { name: 'p256', key: { publicKey: fixtureKey('p256.pub') }, predicateTypes: [PROVENANCE] },
+  ],
+});
 const code = (bundle: unknown, digest = DIGEST) => {
   const r = v.verify(bundle, digest);
   return r.ok ? 'OK' : r.code;
 };
 const statement = () => payloadOf(GOOD);
+// A generic attestation (not model-signing) binds its one subject directly, once the authority
+// lists its type.
+const generic = (f: (s: any) => void, verifier = vouching) => {
+  const s = {
+    _type: 'https://in-toto.io/Statement/v1',
+    subject: [{ name: 'm', digest: { sha256: DIGEST.slice(7) } }],
+    predicateType: PROVENANCE,
+    predicate: {},
+  };
+  f(s);
+  return verifier.verify(resigned(GOOD, s, KEY), DIGEST);
+};
 
 t.test('the untouched bundle verifies', async (t) => t.equal(code(GOOD), 'OK'));
 
@@ -151,17 +169,6 @@ t.test('statement rules: SIG_STATEMENT_INVALID (validly signed, wrong content)',
     'SIG_STATEMENT_INVALID',
     'payload not an object',
   );
-  // A generic attestation (not model-signing) binds its one subject directly.
-  const generic = (f: (s: any) => void) => {
-    const s = {
-      _type: 'https://in-toto.io/Statement/v1',
-      subject: [{ name: 'm', digest: { sha256: DIGEST.slice(7) } }],
-      predicateType: 'https://slsa.dev/provenance/v1',
-      predicate: {},
-    };
-    f(s);
-    return v.verify(resigned(GOOD, s, KEY), DIGEST);
-  };
   t.match(
     generic(() => {}),
     { ok: true, format: 'dsse' },
@@ -175,6 +182,34 @@ t.test('statement rules: SIG_STATEMENT_INVALID (validly signed, wrong content)',
     generic((s) => s.subject.push({ name: 'other', digest: { sha256: '1'.repeat(64) } })),
     { ok: false, code: 'SIG_STATEMENT_INVALID' },
   );
+});
+
+t.test('statements the authority does not vouch for: SIG_PREDICATE_NOT_ALLOWED', async (t) => {
+  // Genuine signatures by the trusted key (re-signed with node:crypto), each binding the digest.
+  for (const type of [
+    PROVENANCE,
+    'https://cosign.sigstore.dev/attestation/vuln/v1',
+    '',
+    'HTTPS://MODEL_SIGNING/SIGNATURE/V1.0',
+    'https://slsa.dev/Provenance/v1',
+  ]) {
+    t.match(
+      generic((s) => (s.predicateType = type), v),
+      { ok: false, code: 'SIG_PREDICATE_NOT_ALLOWED' },
+      `unlisted ${JSON.stringify(type)}`,
+    );
+  }
+  t.match(
+    generic((s) => (s.predicateType = PROVENANCE.toUpperCase())),
+    { ok: false, code: 'SIG_PREDICATE_NOT_ALLOWED' },
+    'listed types compare exactly',
+  );
+  t.match(
+    generic(() => {}),
+    { ok: true, format: 'dsse', authority: 'p256' },
+    'listed',
+  );
+  t.match(v.verify(GOOD, DIGEST), { ok: true, format: 'model-signing' }, 'model-signing v1.0');
 });
 
 t.test('valid signature for another artifact: SIG_DIGEST_MISMATCH', async (t) => {

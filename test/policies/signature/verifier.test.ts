@@ -58,6 +58,21 @@ t.test('configuration is checked when the verifier is built', async (t) => {
       'SIG_CONFIG_INVALID',
     ],
     [
+      'a regex RE2 cannot run (lookahead)',
+      { authorities: [keyless({ subjectRegExp: '^(?=a)acme$' })], trustedRoots: roots },
+      'SIG_CONFIG_INVALID',
+    ],
+    [
+      'a regex matching every identity',
+      { authorities: [keyless({ subjectRegExp: '^.+$' })], trustedRoots: roots },
+      'SIG_CONFIG_INVALID',
+    ],
+    [
+      'predicateTypes not a list of strings',
+      { authorities: [{ ...p256, predicateTypes: [''] }] },
+      'SIG_CONFIG_INVALID',
+    ],
+    [
       'subject and regex',
       { authorities: [keyless({ subject: 'a', subjectRegExp: '^a$' })], trustedRoots: roots },
       'SIG_CONFIG_INVALID',
