@@ -109,7 +109,9 @@ function fakeApiserver() {
   return { s, server };
 }
 
-const until = async (ok: () => boolean, ms = 5000) => {
+// Generous: it returns as soon as the condition holds, and a loaded 2-core CI machine running
+// three informers and a fake apiserver in one process has missed 5 s (twice, Node 22 and 24).
+const until = async (ok: () => boolean, ms = 20_000) => {
   const deadline = Date.now() + ms;
   while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return ok();
