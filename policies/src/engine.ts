@@ -8,6 +8,8 @@ export type { LoadedPolicy } from './policy/load.js';
 export { readPolicyPath } from './policy/read.js';
 export { createEngine } from './policy/engine.js';
 export type { Engine, EngineOptions } from './policy/engine.js';
+export { unenforceablePolicy } from './policy/unenforceable.js';
+export type { UnenforceablePolicy } from './policy/unenforceable.js';
 export type { SignatureCheck } from './policy/rules/context.js';
 export { checkIdentityRegex } from './policy/regex-safety.js';
 export { compileIdentityRegex } from './signature/identity.js';

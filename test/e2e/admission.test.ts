@@ -26,6 +26,7 @@ const KSERVE_CRDS = [
   'clusterservingruntimes',
 ].map((plural) => path.join(SHARED, `crds/serving.kserve.io_${plural}.yaml`));
 const POLICIES = '/apis/aviary.dev/v1alpha1/modelreleasepolicies';
+const NAMESPACE_PATH = '/api/v1/namespaces';
 
 function docs(text: string): any[] {
   return parseAllDocuments(text)
@@ -106,50 +107,22 @@ t.test(
       'the CRs are the policy set',
     );
 
-    await apply(c, {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingWebhookConfiguration',
-      metadata: { name: 'aviary-e2e' },
-      webhooks: [
-        {
-          name: 'inferenceservices.aviary.dev',
-          admissionReviewVersions: ['v1'],
-          sideEffects: 'None',
-          matchPolicy: 'Equivalent',
-          failurePolicy: 'Fail',
-          timeoutSeconds: 5,
-          rules: [
-            {
-              apiGroups: ['serving.kserve.io'],
-              apiVersions: ['*'],
-              resources: ['inferenceservices', 'trainedmodels', 'servingruntimes'],
-              operations: ['CREATE', 'UPDATE'],
-              scope: 'Namespaced',
-            },
-            {
-              apiGroups: ['serving.kserve.io'],
-              apiVersions: ['*'],
-              resources: ['clusterservingruntimes'],
-              operations: ['CREATE', 'UPDATE'],
-              scope: 'Cluster',
-            },
-          ],
-          namespaceSelector: {
-            matchExpressions: [
-              {
-                key: 'kubernetes.io/metadata.name',
-                operator: 'NotIn',
-                values: ['kube-system', 'aviary-system'],
-              },
-            ],
-          },
-          clientConfig: {
-            url: `https://127.0.0.1:${port}/validate`,
-            caBundle: Buffer.from(c.caPem).toString('base64'),
-          },
+    // The shipped registration (both webhooks, the platform's exemption list), pointed at the
+    // loopback webhook instead of the in-cluster Service.
+    const shipped = yamlFile(path.join(REPO, 'deploy/webhook/validating-webhook.yaml'))[0];
+    const registration = (webhooks: any[]) => {
+      const vwc = structuredClone(shipped);
+      vwc.metadata = { name: 'aviary-e2e' };
+      vwc.webhooks = webhooks.map((w: any) => ({
+        ...w,
+        clientConfig: {
+          url: `https://127.0.0.1:${port}/validate`,
+          caBundle: Buffer.from(c.caPem).toString('base64'),
         },
-      ],
-    } as KubernetesObject);
+      }));
+      return vwc;
+    };
+    await apply(c, registration(shipped.webhooks));
 
     const create = (obj: any, dryRun = false) =>
       request(
@@ -446,73 +419,198 @@ t.test(
       await request(c, 'DELETE', `${POLICIES}/e2e-selector`);
     });
 
-    await t.test('invalid policy CRs', async (t) => {
-      const bad = {
-        apiVersion: 'aviary.dev/v1alpha1',
-        kind: 'ModelReleasePolicy',
-        metadata: { name: 'bad-mode' },
-        spec: { mode: 'block' },
-      };
-      const refused = await apply(c, bad as KubernetesObject).then(
-        () => undefined,
-        (e: { status: number }) => e,
-      );
-      t.equal(refused?.status, 422, 'an unknown mode is refused by the CRD schema');
+    const POLICY_WEBHOOK = /admission webhook "modelreleasepolicies.aviary.dev" denied the request/;
+    const post = (obj: unknown, query = '') => request(c, 'POST', `${POLICIES}${query}`, obj);
 
-      const strict = structuredClone(catalog[1]);
-      strict.metadata = { name: 'e2e-unanchored' };
-      strict.spec.signatures.authorities = [
-        {
-          name: 'ci',
-          keyless: {
-            issuer: 'https://token.actions.githubusercontent.com',
-            subjectRegExp: 'https://github\\.com/acme/.*',
+    await t.test(
+      'invalid policies are refused when written, whatever the field validation',
+      async (t) => {
+        const bad = {
+          apiVersion: 'aviary.dev/v1alpha1',
+          kind: 'ModelReleasePolicy',
+          metadata: { name: 'bad-mode' },
+          spec: { mode: 'block' },
+        };
+        const refused = await apply(c, bad as KubernetesObject).then(
+          () => undefined,
+          (e: { status: number }) => e,
+        );
+        t.equal(refused?.status, 422, 'an unknown mode is refused by the CRD schema');
+
+        const unanchored = structuredClone(catalog[1]);
+        unanchored.metadata = { name: 'e2e-unanchored' };
+        unanchored.spec.signatures.authorities = [
+          {
+            name: 'ci',
+            keyless: {
+              issuer: 'https://token.actions.githubusercontent.com',
+              subjectRegExp: 'https://github\\.com/acme/.*',
+            },
           },
-        },
-      ];
-      await apply(c, strict);
-      const deadline = Date.now() + 10_000;
-      while (!server!.cluster!.rejections()['e2e-unanchored'] && Date.now() < deadline)
-        await sleep(100);
-      t.match(
-        server!.cluster!.rejections()['e2e-unanchored'],
-        [/POLICY_REGEX_UNANCHORED/],
-        'the CRD accepts it; the webhook rejects it',
-      );
-      t.match(
-        server!.metrics.registry.render(),
-        /aviary_cluster_policy_rejected\{policy="e2e-unanchored"\} 1/,
-        'reported as a metric',
-      );
-      t.notOk(server!.state.snapshot!.names.includes('e2e-unanchored'), 'skipped');
-      t.ok(
-        server!.state.snapshot!.names.includes('production-signatures'),
-        'the other policies stay',
-      );
-      const r = await create(unpinned, true);
-      t.equal(r.status, 403, 'enforcement continues');
+        ];
+        // The policy webhook's registration may take a moment to reach the admission chain.
+        const r = await until(
+          () => post(unanchored, '?dryRun=All'),
+          (r) => r.status === 422 && POLICY_WEBHOOK.test(msg(r)),
+          30_000,
+        );
+        t.equal(r.status, 422, 'refused at write time, not skipped later');
+        t.match(msg(r), /POLICY_REGEX_UNANCHORED/);
 
-      // An update that breaks a good policy keeps its previous version.
-      const broken = structuredClone(catalog[1]);
-      broken.spec.signatures.authorities[0].key.publicKey =
-        '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n';
-      await apply(c, broken);
-      const until2 = Date.now() + 10_000;
-      while (!server!.cluster!.rejections()['production-signatures'] && Date.now() < until2)
-        await sleep(100);
-      t.ok(server!.cluster!.rejections()['production-signatures'], 'a broken update is rejected');
-      const unsigned = named(
-        await rendered(path.join(CASES, 'signed/unsigned')),
-        'fraud-unsigned',
-        'ml-prod',
-      );
+        // A misspelt rule: without strict field validation a structural schema would drop it and
+        // store a policy without canary rules. The CRD keeps it, the webhook refuses it.
+        const typo = structuredClone(production);
+        typo.metadata = { name: 'e2e-typo' };
+        typo.spec.canray = typo.spec.canary;
+        delete typo.spec.canary;
+        const nested = structuredClone(production);
+        nested.metadata = { name: 'e2e-typo-nested' };
+        nested.spec.canary.requireCanry = nested.spec.canary.requireCanary;
+        delete nested.spec.canary.requireCanary;
+        for (const [obj, field] of [
+          [typo, 'canray'],
+          [nested, 'requireCanry'],
+        ] as const) {
+          for (const validation of ['Ignore', 'Warn', 'Strict']) {
+            const answer = await post(obj, `?fieldValidation=${validation}`);
+            t.equal(answer.status, 422, `${field}, fieldValidation=${validation}: refused`);
+            t.match(msg(answer), POLICY_WEBHOOK);
+            t.match(msg(answer), new RegExp(`POLICY_SCHEMA unknown field "${field}"`));
+          }
+        }
+        t.equal(
+          (await request(c, 'GET', `${POLICIES}/e2e-typo`)).status,
+          404,
+          'nothing was stored',
+        );
+        const good = structuredClone(production);
+        good.metadata = { name: 'e2e-good' };
+        t.equal((await post(good, '?dryRun=All')).status, 201, 'a valid policy is stored');
+      },
+    );
+
+    await t.test(
+      'a stored invalid policy fails closed, on restart too, and its Ready condition says so',
+      async (t) => {
+        const inCanary = named(caseObject('oci-tag'), 'closed', 'ml-canary');
+        t.match(msg(await create(inCanary, true)), /PIN_OCI_UNPINNED/, 'e2e-canary enforces');
+        const ready = async (name: string) =>
+          (await request(c, 'GET', `${POLICIES}/${name}`)).body?.status?.conditions?.find(
+            (x: any) => x.type === 'Ready',
+          );
+        const enforced = await until(
+          () => ready('e2e-canary'),
+          (x) => x?.status === 'True',
+        );
+        t.match(enforced, { status: 'True', reason: 'Enforced', observedGeneration: 1 });
+
+        // Stored invalid, as when it was written before the policy webhook was registered: take
+        // that webhook out of the registration, store a version the CRD accepts and the loader
+        // does not (steps above the maximum), put the webhook back.
+        await apply(c, registration([shipped.webhooks[0]]));
+        const broken = structuredClone(canaryPolicy);
+        broken.spec.canary = { maxTrafficPercent: 10, steps: [0, 50] };
+        // The registration change takes a moment: until then the policy webhook refuses the write.
+        const stored = await until(
+          async () => {
+            const current = await request(c, 'GET', `${POLICIES}/e2e-canary`);
+            broken.metadata = {
+              name: 'e2e-canary',
+              resourceVersion: current.body.metadata.resourceVersion,
+            };
+            return request(c, 'PUT', `${POLICIES}/e2e-canary`, broken);
+          },
+          (r) => r.status === 200,
+          30_000,
+        );
+        t.equal(stored.status, 200, 'stored while nothing checked it', { body: stored.body });
+        await apply(c, registration(shipped.webhooks));
+
+        const closed = await until(
+          () => create(inCanary, true),
+          (r) => /POLICY_UNENFORCEABLE/.test(msg(r)),
+        );
+        t.equal(closed.status, 403, 'what it governs is refused');
+        t.match(
+          msg(closed),
+          /POLICY_STEPS_ABOVE_MAX[\s\S]*\[POLICY_UNENFORCEABLE, policy e2e-canary\]/,
+        );
+        const pinnedSigned = named(
+          await rendered(path.join(EXAMPLES, 'fraud-detector')),
+          'closed-signed',
+          'ml-canary',
+        );
+        t.match(
+          msg(await create(pinnedSigned, true)),
+          /POLICY_UNENFORCEABLE/,
+          'even an object the policy would have admitted',
+        );
+        const elsewhere = named(caseObject('oci-tag'), 'closed', 'ml-dyn');
+        t.equal((await create(elsewhere, true)).status, 201, 'outside its match: untouched');
+        const invalid = await until(
+          () => ready('e2e-canary'),
+          (x) => x?.status === 'False',
+        );
+        t.match(invalid, { status: 'False', reason: 'Invalid', observedGeneration: 2 });
+        t.match(invalid.message, /POLICY_STEPS_ABOVE_MAX/);
+        const table = await request(c, 'GET', `${POLICIES}/e2e-canary`, undefined, undefined, {
+          accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+        });
+        const columns = table.body.columnDefinitions.map((d: any) => d.name);
+        const row = table.body.rows[0].cells;
+        t.equal(row[columns.indexOf('Ready')], 'False', 'kubectl get shows READY False');
+        t.equal(row[columns.indexOf('Reason')], 'Invalid', 'and REASON Invalid');
+
+        // A restart while the invalid version is stored: the same verdict, from the stored object.
+        await server!.close();
+        server = await serve(port);
+        await server.cluster!.waitSynced();
+        t.same(server.state.snapshot?.unenforceable, ['e2e-canary']);
+        const after = await until(
+          () => create(inCanary, true),
+          (r) => r.status !== 500,
+        );
+        t.match(msg(after), /POLICY_UNENFORCEABLE/, 'still refused after the restart');
+        t.equal(server.state.notReady(), undefined, 'ready, so the policy can be fixed through it');
+
+        // Fixed: enforced as written again, and Ready turns True.
+        const fixed = structuredClone(canaryPolicy);
+        await apply(c, fixed);
+        const back = await until(
+          () => create(inCanary, true),
+          (r) => /PIN_OCI_UNPINNED/.test(msg(r)),
+        );
+        t.notMatch(msg(back), /POLICY_UNENFORCEABLE/, 'fixed: its own rules again');
+        t.match(
+          await until(
+            () => ready('e2e-canary'),
+            (x) => x?.status === 'True',
+          ),
+          { reason: 'Enforced', observedGeneration: 3 },
+        );
+      },
+    );
+
+    await t.test('a tenant cannot exempt their namespace', async (t) => {
+      const ns = `${NAMESPACE_PATH}/ml-prod`;
+      const obj = named(caseObject('oci-tag'), 'tenant', 'ml-prod');
+      const label = async (labels: Record<string, string>) =>
+        request(c, 'PATCH', ns, { metadata: { labels } }, 'application/merge-patch+json');
+      t.equal((await label({ 'aviary.dev/webhook': 'excluded' })).status, 200);
+      await sleep(1500);
       t.match(
-        msg(await create(unsigned, true)),
-        /SIG_MISSING/,
-        'its previous good version still enforces',
+        msg(await create(obj, true)),
+        /PIN_OCI_UNPINNED/,
+        'the old opt-out label does nothing',
       );
-      await apply(c, catalog[1]);
-      await request(c, 'DELETE', `${POLICIES}/e2e-unanchored`);
+      const spoof = await label({ 'kubernetes.io/metadata.name': 'kube-system' });
+      const labels =
+        spoof.status === 200
+          ? spoof.body.metadata.labels
+          : (await request(c, 'GET', ns)).body.metadata.labels;
+      t.equal(labels['kubernetes.io/metadata.name'], 'ml-prod', 'the name label cannot be changed');
+      t.match(msg(await create(obj, true)), /PIN_OCI_UNPINNED/, 'still enforced');
+      await label({ 'aviary.dev/webhook': null as unknown as string });
     });
 
     await t.test(

@@ -93,6 +93,7 @@ export function request(
   urlPath: string,
   body?: unknown,
   contentType = 'application/json',
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
     const url = new URL(urlPath, c.url);
@@ -103,7 +104,7 @@ export function request(
         ca: c.caPem,
         cert: c.admin.cert,
         key: c.admin.key,
-        headers: body === undefined ? {} : { 'content-type': contentType },
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-type': contentType }) },
       },
       (res) => {
         const chunks: Buffer[] = [];

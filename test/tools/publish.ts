@@ -19,8 +19,12 @@ export function editorSchema(which: 'modelrelease' | 'modelreleasepolicy'): stri
 
 /**
  * Converts to a Kubernetes structural schema: every node typed, no `const`, no `propertyNames`, and
- * no `additionalProperties: false` next to `properties` (the apiserver prunes unknown fields
- * instead; the webhook's loader still rejects them with a position).
+ * no `additionalProperties: false` next to `properties`. A structural schema cannot refuse an
+ * unknown field: the apiserver prunes it before admission unless the client asked for strict field
+ * validation, and a policy with a misspelt rule would be stored weaker than written. So every object
+ * node keeps unknown fields (`x-kubernetes-preserve-unknown-fields`), the webhook sees them when the
+ * policy is written and refuses it (its strict schema names the field), and a policy stored while
+ * the webhook was away is unenforceable rather than weaker.
  */
 export function toStructural(node: Node): Node {
   const out: Node = {};
@@ -49,8 +53,36 @@ export function toStructural(node: Node): Node {
   }
   if (out['type'] === undefined && Array.isArray(out['enum']))
     out['type'] = typeof (out['enum'] as unknown[])[0];
+  if (out['properties'] !== undefined) out['x-kubernetes-preserve-unknown-fields'] = true;
   return out;
 }
+
+const READY = (field: string) => `.status.conditions[?(@.type=="Ready")].${field}`;
+
+/** What the webhook reports on each policy: metav1.Condition's shape, keyed by type. */
+const statusSchema = {
+  type: 'object',
+  properties: {
+    conditions: {
+      type: 'array',
+      maxItems: 8,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+      items: {
+        type: 'object',
+        required: ['type', 'status'],
+        properties: {
+          type: { type: 'string', maxLength: 316 },
+          status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+          reason: { type: 'string', maxLength: 1024 },
+          message: { type: 'string', maxLength: 32768 },
+          observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+          lastTransitionTime: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+  },
+};
 
 export function policyCrd(): string {
   const spec = toStructural(policySchema.properties.spec);
@@ -75,18 +107,25 @@ export function policyCrd(): string {
           storage: true,
           additionalPrinterColumns: [
             { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
+            { name: 'Ready', type: 'string', jsonPath: READY('status') },
+            { name: 'Reason', type: 'string', jsonPath: READY('reason') },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
+          // The webhook writes status (the Ready condition); spec writes never change it.
+          subresources: { status: {} },
           schema: {
             openAPIV3Schema: {
               description: policySchema.description,
               type: 'object',
               required: ['spec'],
+              // Top-level unknown fields reach the webhook too (and are refused there).
+              'x-kubernetes-preserve-unknown-fields': true,
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },
                 metadata: { type: 'object' },
                 spec,
+                status: statusSchema,
               },
             },
           },

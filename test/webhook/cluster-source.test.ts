@@ -4,7 +4,7 @@ import t, { type Test } from 'tap';
 import * as k8s from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { ClusterPolicySource } from '../../webhook/src/cluster/source.js';
-import { policyFromObject } from '../../webhook/src/cluster/policy-object.js';
+import { policyFromObject } from '../../webhook/src/policy-object.js';
 import { createMetrics } from '../../webhook/src/metrics.js';
 import { parseOptions } from '../../webhook/src/server.js';
 import { WebhookState } from '../../webhook/src/state.js';
@@ -48,11 +48,27 @@ function fakeApiserver() {
     rv: '10',
     expireNextWatch: true,
     open: new Set<http.ServerResponse>(),
+    /** Status writes received: path, content type and body. */
+    patches: [] as { path: string; type: string; body: any }[],
   };
   const server = http.createServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     if (s.down) {
       res.writeHead(503).end('{}');
+      return;
+    }
+    if (req.method === 'PATCH') {
+      const chunks: Buffer[] = [];
+      req.on('data', (d: Buffer) => chunks.push(d));
+      req.on('end', () => {
+        s.patches.push({
+          path: url.pathname,
+          type: String(req.headers['content-type']),
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        });
+        res.setHeader('content-type', 'application/json');
+        res.end('{}');
+      });
       return;
     }
     const watch = url.searchParams.get('watch') === 'true';
@@ -239,7 +255,7 @@ t.test('informers: first list → ready, 410 → relist, outage → keep the set
   s.down = false;
   t.ok(await until(() => state.snapshot?.names.join() === 'beta,gamma'), 'recovered and relisted');
 
-  // A bad CR is skipped alone; the others stay.
+  // A bad CR is unenforceable: kept out of the set, and what it may govern is refused.
   s.policies = [
     policy('beta', '20'),
     policy('gamma', '30'),
@@ -251,6 +267,7 @@ t.test('informers: first list → ready, 410 → relist, outage → keep the set
   s.open.clear();
   t.ok(await until(() => source.rejections()['bad'] !== undefined), 'rejected');
   t.equal(state.snapshot?.names.join(), 'beta,gamma');
+  t.same(state.snapshot?.unenforceable, ['bad']);
   t.match(metrics.registry.render(), /aviary_cluster_policy_rejected\{policy="bad"\} 1/);
   source.close();
 });
@@ -291,6 +308,140 @@ spec:
     ['oci'],
     'the file definition wins',
   );
+  source.close();
+});
+
+t.test(
+  'an invalid CR refuses what it may govern, whatever came before; Ready says so',
+  async (t) => {
+    const { s, server } = fakeApiserver();
+    s.expireNextWatch = false;
+    const good = {
+      ...policy('scoped', '10'),
+      metadata: { ...policy('scoped', '10').metadata, generation: 1 },
+    };
+    s.policies = [good];
+    const kc = await serve(t, s, server);
+    const start = async () => {
+      const metrics = createMetrics();
+      const source = new ClusterPolicySource({ kubeConfig: kc, metrics, debounceMs: 5 });
+      const state = new WebhookState(metrics, (ns) => source.namespaceLabels(ns));
+      await source.start(state, logger().log);
+      await source.waitSynced();
+      return { source, state };
+    };
+    const judge = (state: WebhookState, namespace: string) =>
+      state.snapshot!.engine.evaluate({
+        object: {
+          apiVersion: 'serving.kserve.io/v1beta1',
+          kind: 'InferenceService',
+          metadata: { name: 'm', namespace },
+          spec: {
+            predictor: { model: { modelFormat: { name: 'sklearn' }, storageUri: 'gs://b/m' } },
+          },
+        },
+        operation: 'CREATE',
+        namespace,
+        namespaceLabels: {},
+      });
+
+    const first = await start();
+    t.same(first.state.snapshot?.names, ['scoped']);
+    t.match(judge(first.state, 'a').violations, [{ code: 'PIN_SCHEME_NOT_ALLOWED' }]);
+    t.ok(
+      await until(() =>
+        s.patches.some((p) => p.body[0]?.value?.conditions?.[0]?.status === 'True'),
+      ),
+      'Ready=True written',
+    );
+    t.match(s.patches[0], {
+      path: '/apis/aviary.dev/v1alpha1/modelreleasepolicies/scoped/status',
+      type: /json-patch/,
+      body: [
+        {
+          op: 'add',
+          path: '/status',
+          value: {
+            conditions: [
+              { type: 'Ready', status: 'True', reason: 'Enforced', observedGeneration: 1 },
+            ],
+          },
+        },
+      ],
+    });
+
+    // The stored version becomes invalid (steps above the maximum, a scoped match): in force on
+    // this replica until now, it is not kept; its namespaces are refused, the others are not.
+    const broken = {
+      ...policy('scoped', '20', {
+        match: { namespaces: ['a'] },
+        canary: { maxTrafficPercent: 10, steps: [50] },
+      }),
+    };
+    broken.metadata = { ...broken.metadata, generation: 2 } as typeof broken.metadata;
+    s.policies = [broken];
+    s.rv = '20';
+    s.expireNextWatch = true; // the fake sends no watch events: a 410 makes the informer relist
+    for (const r of s.open) r.end();
+    s.open.clear();
+    t.ok(
+      await until(() => first.state.snapshot?.unenforceable.join() === 'scoped'),
+      'unenforceable',
+    );
+    const refused = judge(first.state, 'a');
+    t.equal(refused.allowed, false);
+    t.match(refused.violations, [
+      { code: 'POLICY_UNENFORCEABLE', policy: 'scoped', rule: 'policy' },
+    ]);
+    t.match(refused.violations[0]!.message, /POLICY_STEPS_ABOVE_MAX/);
+    t.equal(judge(first.state, 'b').allowed, true, 'outside its match: not governed');
+    t.ok(
+      await until(() =>
+        s.patches.some(
+          (p) =>
+            p.body[0]?.value?.conditions?.[0]?.reason === 'Invalid' &&
+            p.body[0].value.conditions[0].observedGeneration === 2,
+        ),
+      ),
+      'Ready=False, reason Invalid, written',
+    );
+    first.source.close();
+
+    // A restart while the invalid version is stored reaches the same verdict.
+    const second = await start();
+    t.same(second.state.snapshot?.unenforceable, ['scoped']);
+    t.same(second.state.snapshot?.names, []);
+    t.match(judge(second.state, 'a').violations, [{ code: 'POLICY_UNENFORCEABLE' }]);
+    second.source.close();
+  },
+);
+
+t.test('a stored Ready condition that already says it is not written again', async (t) => {
+  const { s, server } = fakeApiserver();
+  s.expireNextWatch = false;
+  const settled = {
+    ...policy('settled', '10'),
+    status: {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'True',
+          reason: 'Enforced',
+          message: 'enforced as written (mode enforce)',
+          lastTransitionTime: '2026-01-01T00:00:00Z',
+        },
+      ],
+    },
+  };
+  s.policies = [settled];
+  const kc = await serve(t, s, server);
+  const metrics = createMetrics();
+  const source = new ClusterPolicySource({ kubeConfig: kc, metrics, debounceMs: 5 });
+  await source.start(new WebhookState(metrics, (ns) => source.namespaceLabels(ns)), logger().log);
+  await source.waitSynced();
+  source.rebuild();
+  await new Promise((r) => setTimeout(r, 200));
+  t.same(s.patches, []);
   source.close();
 });
 

@@ -20,7 +20,15 @@ interface Rule {
 
 const vwc = parse(
   readFileSync(path.join(REPO, 'deploy/webhook/validating-webhook.yaml'), 'utf8'),
-) as { webhooks: { rules: Rule[] }[] };
+) as {
+  webhooks: {
+    name: string;
+    rules: Rule[];
+    failurePolicy: string;
+    namespaceSelector?: { matchLabels?: object; matchExpressions?: { key: string }[] };
+    objectSelector?: unknown;
+  }[];
+};
 
 function crdOf(kind: string): { group: string; plural: string; scope: string } {
   const file = path.join(SHARED, `crds/serving.kserve.io_${kind.toLowerCase()}s.yaml`);
@@ -32,7 +40,10 @@ function crdOf(kind: string): { group: string; plural: string; scope: string } {
 }
 
 t.test('deploy/webhook registers exactly the governed kinds, in their scope', async (t) => {
-  t.equal(vwc.webhooks.length, 1);
+  t.same(
+    vwc.webhooks.map((w) => w.name),
+    ['inferenceservices.aviary.dev', 'modelreleasepolicies.aviary.dev'],
+  );
   const rules = vwc.webhooks[0]!.rules;
   const registered = new Set<string>();
   for (const rule of rules) {
@@ -51,4 +62,36 @@ t.test('deploy/webhook registers exactly the governed kinds, in their scope', as
     return `${crd.group}/${crd.plural}@${crd.scope}`;
   });
   t.same([...registered].sort(), expected.sort());
+});
+
+t.test('ModelReleasePolicy writes are checked, failing closed', async (t) => {
+  const w = vwc.webhooks[1]!;
+  t.same(w.rules, [
+    {
+      apiGroups: ['aviary.dev'],
+      apiVersions: ['*'],
+      resources: ['modelreleasepolicies'],
+      operations: ['CREATE', 'UPDATE'],
+      scope: 'Cluster',
+    },
+  ]);
+  t.equal(w.failurePolicy, 'Fail');
+  t.equal(vwc.webhooks[0]!.failurePolicy, 'Fail');
+});
+
+t.test('exemptions are the platform list only: no label a tenant can set', async (t) => {
+  for (const w of vwc.webhooks) {
+    t.equal(
+      w.objectSelector,
+      undefined,
+      `${w.name}: no objectSelector (object labels are the tenant's)`,
+    );
+    const selector = w.namespaceSelector ?? {};
+    t.equal(selector.matchLabels, undefined, `${w.name}: no matchLabels`);
+    t.same(
+      (selector.matchExpressions ?? []).map((e) => e.key),
+      (selector.matchExpressions ?? []).map(() => 'kubernetes.io/metadata.name'),
+      `${w.name}: only the immutable name label`,
+    );
+  }
 });

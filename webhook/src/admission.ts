@@ -1,4 +1,9 @@
-import { governedKind, type GovernedKind } from '@aviary/policies';
+import {
+  formatDiagnostic,
+  governedKind,
+  type Diagnostic,
+  type GovernedKind,
+} from '@aviary/policies';
 import type { Decision, PolicyFinding } from '@aviary/policies/engine';
 import { denialMessage, formatFinding } from '@aviary/policies/engine';
 
@@ -104,6 +109,16 @@ export function reviewedKind(r: AdmissionRequest): GovernedKind | undefined {
   return governedKindOf(r.kind);
 }
 
+/** Aviary's own policy kind, which the webhook validates when it is written (cluster mode). */
+export const POLICY_KIND = Object.freeze({ group: 'aviary.dev', kind: 'ModelReleasePolicy' });
+
+/** Whether the request writes a ModelReleasePolicy itself (CREATE or UPDATE, no subresource). */
+export function isPolicyWrite(r: AdmissionRequest): boolean {
+  if (r.operation !== 'CREATE' && r.operation !== 'UPDATE') return false;
+  if (r.subResource !== undefined && r.subResource !== '') return false;
+  return r.kind.group === POLICY_KIND.group && r.kind.kind === POLICY_KIND.kind;
+}
+
 /**
  * Checks an untrusted AdmissionReview body. Only the fields the webhook relies on are checked;
  * everything else the apiserver adds (userInfo, options, resource…) is ignored.
@@ -150,6 +165,11 @@ export function parseReview(body: unknown): ParsedReview {
     ...(typeof req['name'] === 'string' ? { name: req['name'] } : {}),
     ...(typeof req['subResource'] === 'string' ? { subResource: req['subResource'] } : {}),
   };
+  if (isPolicyWrite(request)) {
+    if (!isObj(request.object))
+      return invalid('OBJECT', `request.object must be an object on ${operation}`);
+    request.name ??= metadataField(request.object, 'name');
+  }
   const governed = reviewedKind(request);
   if (governed !== undefined) {
     if (!isObj(request.object))
@@ -300,6 +320,48 @@ export function decisionResponse(uid: string, decision: Decision): AdmissionResp
   if (!decision.allowed)
     response.status = { code: 403, reason: 'Forbidden', message: denialMessage(decision) };
   if (decision.warnings.length > 0) response.warnings = warningsFor(decision.warnings);
+  return response;
+}
+
+/** Longest denial message for a policy write; the diagnostics past it are counted, not shown. */
+export const MAX_POLICY_MESSAGE = 4000;
+
+/**
+ * The answer to a ModelReleasePolicy write: refused (422, `Invalid`) with every diagnostic when
+ * the webhook could not enforce it exactly as written, so `kubectl apply` fails rather than
+ * storing a policy that would only be refused later; its warnings go back to the client.
+ */
+export function policyReviewResponse(
+  uid: string,
+  name: string | undefined,
+  verdict: { diagnostics: readonly Diagnostic[]; warnings: readonly Diagnostic[] },
+): AdmissionResponse {
+  const allowed = verdict.diagnostics.length === 0;
+  const audit: Record<string, string> = { [AUDIT_KEYS.decision]: allowed ? 'allowed' : 'denied' };
+  const response: AdmissionResponse = { uid, allowed, auditAnnotations: audit };
+  if (!allowed) {
+    const lines = verdict.diagnostics.map((d) => clean(formatDiagnostic(d)));
+    let message = `denied by Aviary: ModelReleasePolicy ${JSON.stringify(name ?? '')} cannot be enforced as written:`;
+    for (const [i, line] of lines.entries()) {
+      if (message.length + line.length + 2 > MAX_POLICY_MESSAGE) {
+        message += ` … and ${lines.length - i} more`;
+        break;
+      }
+      message += ` ${line};`;
+    }
+    response.status = { code: 422, reason: 'Invalid', message };
+    audit[AUDIT_KEYS.violations] = jsonList(lines);
+  }
+  if (verdict.warnings.length > 0) {
+    response.warnings = verdict.warnings
+      .slice(0, 16)
+      .map((d) =>
+        truncate(
+          clean(`${d.code}: ${d.message}${d.path ? ` (at ${d.path})` : ''}`),
+          MAX_WARNING_CHARS,
+        ),
+      );
+  }
   return response;
 }
 

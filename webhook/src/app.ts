@@ -12,11 +12,14 @@ import type { Decision, Engine, PolicyFinding } from '@aviary/policies/engine';
 import {
   MAX_OBJECT_DEPTH,
   decisionResponse,
+  POLICY_KIND,
   governedKindOf,
+  isPolicyWrite,
   kindMismatch,
   nestsDeeperThan,
   parseReview,
   passthroughResponse,
+  policyReviewResponse,
   refusalResponse,
   reviewedKind,
   review,
@@ -56,7 +59,11 @@ type Result = 'allowed' | 'denied' | 'skipped' | 'invalid' | 'unavailable' | 'er
  */
 function kindLabel(r: AdmissionRequest | undefined): string {
   if (r === undefined) return 'unknown';
-  return governedKindOf(r.kind)?.kind ?? 'other';
+  const governed = governedKindOf(r.kind)?.kind;
+  if (governed !== undefined) return governed;
+  return r.kind.group === POLICY_KIND.group && r.kind.kind === POLICY_KIND.kind
+    ? POLICY_KIND.kind
+    : 'other';
 }
 
 /**
@@ -160,7 +167,13 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
     const reason = deps.notReady();
     if (reason !== undefined) return reply.code(503).send({ status: 'not ready', reason });
     const snapshot = deps.policies();
-    return { status: 'ready', policies: snapshot?.names ?? [], revision: snapshot?.revision };
+    return {
+      status: 'ready',
+      policies: snapshot?.names ?? [],
+      // Stored but invalid: what they may govern is refused (readiness is kept so they can be fixed).
+      unenforceable: snapshot?.unenforceable ?? [],
+      revision: snapshot?.revision,
+    };
   });
 
   app.get('/metrics', async (_req, reply) =>
@@ -216,7 +229,8 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
         outcome.result = 'skipped';
         return send(passthroughResponse(r.uid));
       }
-      if (reviewedKind(r) === undefined) {
+      const policyWrite = isPolicyWrite(r);
+      if (!policyWrite && reviewedKind(r) === undefined) {
         outcome.result = 'skipped';
         return send(skippedResponse(r.uid, r));
       }
@@ -251,6 +265,12 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
             `denied by Aviary: the object nests deeper than ${MAX_OBJECT_DEPTH} levels and was not evaluated`,
           ),
         );
+      }
+      if (policyWrite) {
+        const verdict = snapshot.reviewPolicy(r.object);
+        outcome.result = verdict.diagnostics.length === 0 ? 'allowed' : 'denied';
+        outcome.violations = verdict.diagnostics.map((d) => `${d.code}@${d.path ?? ''}`);
+        return send(policyReviewResponse(r.uid, r.name, verdict));
       }
       let decision: Decision;
       try {
@@ -301,16 +321,27 @@ function evaluate(deps: WebhookDeps, engine: Engine, r: AdmissionRequest): Decis
 }
 
 const RULES = ['pinning', 'signatures', 'canary'] as const;
+/** The only rule an unenforceable policy has: itself. */
+const POLICY_RULE = ['policy'] as const;
 
-const modeCache = new WeakMap<PolicySnapshot, ReadonlyMap<string, string>>();
+interface Judged {
+  mode: string;
+  rules: readonly string[];
+}
+const modeCache = new WeakMap<PolicySnapshot, ReadonlyMap<string, Judged>>();
 
-/** Policy name → mode, worked out once per policy snapshot rather than per review. */
-function modesOf(snapshot: PolicySnapshot): ReadonlyMap<string, string> {
+/** Policy name → mode and rules, worked out once per policy snapshot rather than per review. */
+function modesOf(snapshot: PolicySnapshot): ReadonlyMap<string, Judged> {
   let modes = modeCache.get(snapshot);
   if (modes === undefined) {
-    modes = new Map(
-      snapshot.engine.policies.map((p) => [p.name, p.policy.spec.mode ?? 'enforce'] as const),
-    );
+    modes = new Map<string, Judged>([
+      ...snapshot.engine.policies.map(
+        (p) => [p.name, { mode: p.policy.spec.mode ?? 'enforce', rules: RULES }] as const,
+      ),
+      ...snapshot.engine.unenforceable.map(
+        (u) => [u.name, { mode: u.mode, rules: POLICY_RULE }] as const,
+      ),
+    ]);
     modeCache.set(snapshot, modes);
   }
   return modes;
@@ -335,8 +366,8 @@ function recordDecision(deps: WebhookDeps, snapshot: PolicySnapshot, decision: D
   note(decision.audits, STRICTNESS.indexOf('audit'));
   const modes = modesOf(snapshot);
   for (const policy of decision.matched) {
-    const mode = modes.get(policy) ?? 'enforce';
-    for (const rule of RULES) {
+    const { mode, rules } = modes.get(policy) ?? { mode: 'enforce', rules: RULES };
+    for (const rule of rules) {
       const outcome = STRICTNESS[strictest.get(`${policy}\u0000${rule}`) ?? 0]!;
       m.decisions.inc({ policy, rule, mode, decision: outcome });
     }

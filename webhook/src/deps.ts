@@ -8,6 +8,7 @@ import {
   type LoadedPolicy,
 } from '@aviary/policies/engine';
 import { buildPolicyVerifiers, loadPublicGoodTrustedRoot } from '@aviary/policies/signature';
+import { reviewPolicyObject } from './policy-object.js';
 import type { PolicySnapshot } from './state.js';
 import { fingerprintFiles, policyFiles } from './watch.js';
 
@@ -68,8 +69,11 @@ export async function loadPolicySnapshot(
     snapshot: {
       engine,
       names: policies.map((p) => p.name),
+      unenforceable: [],
       revision,
       loadedAt: new Date(),
+      reviewPolicy: (obj) =>
+        reviewPolicyObject(obj, trustedRoots, new Set(policies.map((p) => p.name))),
     },
     diagnostics: [],
     // A warning never keeps a policy from loading: it is logged beside the load.

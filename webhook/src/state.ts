@@ -1,3 +1,4 @@
+import type { Diagnostic } from '@aviary/policies';
 import type { Engine } from '@aviary/policies/engine';
 import type { WebhookMetrics } from './metrics.js';
 
@@ -6,9 +7,16 @@ export interface PolicySnapshot {
   engine: Engine;
   /** Policy names, sorted. */
   names: string[];
+  /** Stored policies that failed validation, sorted: what they may govern is refused. */
+  unenforceable: string[];
   /** Short content hash of the sources it was built from, for logs and /readyz. */
   revision: string;
   loadedAt: Date;
+  /**
+   * Judges a ModelReleasePolicy custom resource the way it would be loaded, against this set's
+   * trusted roots and file policies: the answer to the apiserver when one is written.
+   */
+  reviewPolicy(object: unknown): { diagnostics: Diagnostic[]; warnings: Diagnostic[] };
 }
 
 /** What the HTTP app needs from the rest of the process; tests pass their own. */

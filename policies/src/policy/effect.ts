@@ -120,29 +120,37 @@ export function effectProblems(policy: ModelReleasePolicy): {
       message:
         'signatures.required is not true: admission checks no signature (the authorities serve aviary verify only)',
     });
-  const match = spec.match;
-  if (match !== undefined) {
-    if (
-      match.namespaces === undefined &&
-      match.namespaceSelector === undefined &&
-      match.objectSelector === undefined
-    )
-      errors.push({
-        code: 'POLICY_MATCH_EMPTY',
-        path: ['spec', 'match'],
-        message: 'match states no criterion; remove it to match all',
-      });
-    if (match.namespaces?.length === 0)
-      errors.push({
-        code: 'POLICY_MATCH_EMPTY',
-        path: ['spec', 'match', 'namespaces'],
-        message: 'an empty namespaces list selects no namespace, so the policy would never apply',
-      });
-    for (const key of ['namespaceSelector', 'objectSelector'] as const) {
-      const selector = match[key];
-      if (selector !== undefined)
-        errors.push(...selectorProblems(selector, ['spec', 'match', key]));
-    }
-  }
+  if (spec.match !== undefined) errors.push(...matchProblems(spec.match));
   return { errors, warnings };
+}
+
+type Match = NonNullable<ModelReleasePolicy['spec']['match']>;
+
+/**
+ * A schema-valid `match` that selects nothing, or that Kubernetes would read otherwise: an empty
+ * criterion, an empty namespace list, a selector the apiserver would refuse.
+ */
+export function matchProblems(match: Match): EffectProblem[] {
+  const out: EffectProblem[] = [];
+  if (
+    match.namespaces === undefined &&
+    match.namespaceSelector === undefined &&
+    match.objectSelector === undefined
+  )
+    out.push({
+      code: 'POLICY_MATCH_EMPTY',
+      path: ['spec', 'match'],
+      message: 'match states no criterion; remove it to match all',
+    });
+  if (match.namespaces?.length === 0)
+    out.push({
+      code: 'POLICY_MATCH_EMPTY',
+      path: ['spec', 'match', 'namespaces'],
+      message: 'an empty namespaces list selects no namespace, so the policy would never apply',
+    });
+  for (const key of ['namespaceSelector', 'objectSelector'] as const) {
+    const selector = match[key];
+    if (selector !== undefined) out.push(...selectorProblems(selector, ['spec', 'match', key]));
+  }
+  return out;
 }

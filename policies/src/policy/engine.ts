@@ -7,6 +7,7 @@ import type { RuleContext, RuleFinding, SignatureCheck } from './rules/context.j
 import { pinningRule } from './rules/pinning.js';
 import { signaturesRule } from './rules/signatures.js';
 import type { Decision, EvaluationInput, PolicyFinding, RuleName } from './types.js';
+import type { UnenforceablePolicy } from './unenforceable.js';
 
 const RULES: readonly [RuleName, (ctx: RuleContext) => RuleFinding[]][] = [
   ['pinning', pinningRule],
@@ -18,10 +19,13 @@ export interface EngineOptions {
   policies: readonly LoadedPolicy[];
   /** Builds the signature verifier for one policy; called once per policy when the engine is built. */
   verifierFor?: (policy: LoadedPolicy) => SignatureCheck | undefined;
+  /** Stored policies that failed validation: every object they may govern is refused. */
+  unenforceable?: readonly UnenforceablePolicy[];
 }
 
 export interface Engine {
   readonly policies: readonly LoadedPolicy[];
+  readonly unenforceable: readonly UnenforceablePolicy[];
   evaluate(input: EvaluationInput): Decision;
 }
 
@@ -32,8 +36,10 @@ export interface Engine {
 export function createEngine(options: EngineOptions): Engine {
   const policies = [...options.policies];
   const verifiers = new Map(policies.map((p) => [p.name, options.verifierFor?.(p)] as const));
+  const unenforceable = [...(options.unenforceable ?? [])];
   return {
     policies,
+    unenforceable,
     evaluate(input) {
       const view = viewObject(input.object);
       const oldView = input.oldObject === undefined ? undefined : viewObject(input.oldObject);
@@ -49,7 +55,7 @@ export function createEngine(options: EngineOptions): Engine {
       for (const loaded of policies) {
         if (
           !policyMatches(
-            loaded.policy,
+            loaded.policy.spec.match,
             input.namespace,
             input.namespaceLabels,
             view.labels,
@@ -90,6 +96,30 @@ export function createEngine(options: EngineOptions): Engine {
             else decision.audits.push(finding);
           }
         }
+      }
+      for (const broken of unenforceable) {
+        if (
+          !policyMatches(
+            broken.match,
+            input.namespace,
+            input.namespaceLabels,
+            view.labels,
+            oldView?.labels,
+          )
+        )
+          continue;
+        decision.matched.push(broken.name);
+        const finding: PolicyFinding = {
+          code: 'POLICY_UNENFORCEABLE',
+          path: '',
+          message: `policy "${broken.name}" is stored but invalid, so it cannot be enforced as written; what it may govern is refused until it is fixed: ${broken.reasons.join('; ')}`,
+          policy: broken.name,
+          rule: 'policy',
+          mode: broken.mode,
+        };
+        if (broken.mode === 'enforce') decision.violations.push(finding);
+        else if (broken.mode === 'warn') decision.warnings.push(finding);
+        else decision.audits.push(finding);
       }
       decision.warnings.push(...advisories.values());
       decision.allowed = decision.violations.length === 0;

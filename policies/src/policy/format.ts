@@ -5,7 +5,8 @@ import type { Decision, PolicyFinding } from './types.js';
  * pre-flight, so a user sees one wording wherever a rule fires.
  */
 export function formatFinding(f: PolicyFinding): string {
-  return `${f.path}: ${f.message} [${f.code}, policy ${f.policy}]`;
+  // An empty path: the finding is about the policy, not a field of the object.
+  return `${f.path === '' ? '' : `${f.path}: `}${f.message} [${f.code}, policy ${f.policy}]`;
 }
 
 /** The denial message: every violation, in a stable order. */

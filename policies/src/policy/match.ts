@@ -39,13 +39,12 @@ export function selectorMatches(
  * unknown namespace labels (undefined) is assumed to hold.
  */
 export function policyMatches(
-  policy: ModelReleasePolicy,
+  match: ModelReleasePolicy['spec']['match'],
   namespace: string | undefined,
   namespaceLabels: Readonly<Record<string, string>> | undefined,
   objectLabels: Readonly<Record<string, string>>,
   oldObjectLabels?: Readonly<Record<string, string>>,
 ): boolean {
-  const match = policy.spec.match;
   if (match === undefined) return true;
   if (
     namespace !== undefined &&

@@ -3,7 +3,8 @@ import type { Finding } from '../finding.js';
 /** How a policy acts on its findings: deny, allow with warnings, or allow and record. */
 export type PolicyMode = 'enforce' | 'warn' | 'audit';
 export type Operation = 'CREATE' | 'UPDATE';
-export type RuleName = 'pinning' | 'signatures' | 'canary' | 'evidence';
+/** `policy`: the policy itself could not be applied (see UnenforceablePolicy). */
+export type RuleName = 'pinning' | 'signatures' | 'canary' | 'evidence' | 'policy';
 
 /** A finding attributed to the policy and rule that produced it. */
 export interface PolicyFinding extends Finding {

@@ -8,15 +8,18 @@ import {
   createEngine,
   mergePolicySets,
   readPolicyPath,
+  unenforceablePolicy,
   type LoadedPolicy,
   type SignatureCheck,
+  type UnenforceablePolicy,
 } from '@aviary/policies/engine';
 import { buildPolicyVerifiers } from '@aviary/policies/signature';
 import { loadTrustedRoots } from '../deps.js';
 import { Counter, Gauge, type WebhookMetrics } from '../metrics.js';
 import type { PolicySnapshot, WebhookState } from '../state.js';
 import { policyFiles, watchContent, type ContentWatcher } from '../watch.js';
-import { crSource, policyFromObject } from './policy-object.js';
+import { reviewPolicyObject, type PolicyReview } from '../policy-object.js';
+import { PolicyStatusWriter, readyCondition } from './status.js';
 
 export const POLICY_GROUP = 'aviary.dev';
 export const POLICY_VERSION = 'v1alpha1';
@@ -43,19 +46,6 @@ export function loadKubeConfig(opts: ClusterOptions): k8s.KubeConfig {
   return kc;
 }
 
-interface Accepted {
-  uid: string;
-  resourceVersion: string;
-  loaded: LoadedPolicy;
-  verifier: SignatureCheck | undefined;
-}
-interface Rejected {
-  resourceVersion: string;
-  diagnostics: Diagnostic[];
-  /** True when an older good version of the same object stays active. */
-  keptPrevious: boolean;
-}
-
 interface Informer<T extends k8s.KubernetesObject> {
   inf: k8s.Informer<T> & k8s.ObjectCache<T>;
   listed: boolean;
@@ -70,13 +60,17 @@ interface Informer<T extends k8s.KubernetesObject> {
  *
  * Rules:
  * - Not ready until both informers completed their first list (and the files, if any, loaded).
- * - Each CR is validated alone with the engine's loader. A CR that fails (schema, authority,
- *   regex safety, unusable key, or a name already used by a file policy) is skipped and reported
- *   loudly (error log, `aviary_cluster_policy_rejected{policy}` = 1,
- *   `aviary_policy_reload_errors_total`). It never affects the other policies. When the failing
- *   object is an UPDATE of a CR whose earlier version was good (same uid), that earlier version
- *   keeps enforcing, so a typo cannot weaken or remove a policy; deleting the CR removes it.
- * - A file policy and a CR with the same name: the file policy wins, the CR is rejected.
+ * - Each CR is judged alone by {@link reviewPolicyObject}, the same check the webhook answers the
+ *   apiserver with when the CR is written. The verdict depends only on the stored object and this
+ *   webhook's trusted roots and files, never on history, so every replica and every restart
+ *   agrees.
+ * - A CR that fails (schema, authority, regex, unusable key, a name already used by a file
+ *   policy) is unenforceable, not skipped: every object it may govern (its `match` when that part
+ *   is readable, else every object) is refused with POLICY_UNENFORCEABLE, in its mode when that
+ *   reads `warn` or `audit`. It is reported loudly: error log, `aviary_cluster_policy_rejected`,
+ *   `aviary_policy_reload_errors_total`, and its `Ready` condition.
+ * - Each CR's `status.conditions[Ready]` says whether it is enforced, and why not.
+ * - A file policy and a CR with the same name: the file policy wins, the CR is unenforceable.
  * - Files keep their own whole-set rule: a bad file set is rejected and the last good one stays.
  * - An empty cluster set is a valid state (ready, admits everything, warned), unlike an empty
  *   policy folder: deleting the last CR must not turn into an admission outage.
@@ -87,8 +81,8 @@ export class ClusterPolicySource {
   readonly kc: k8s.KubeConfig;
   private readonly policies: Informer<k8s.KubernetesObject>;
   private readonly namespaces: Informer<k8s.V1Namespace>;
-  private readonly accepted = new Map<string, Accepted>();
-  private readonly rejected = new Map<string, Rejected>();
+  private readonly judged = new Map<string, Judged>();
+  private readonly status: PolicyStatusWriter;
   private readonly rejectedGauge: Gauge;
   private readonly informerErrors: Counter;
   private readonly clusterPolicies: Gauge;
@@ -160,6 +154,11 @@ export class ClusterPolicySource {
       ),
     );
     this.clusterPolicies.set(0);
+    this.status = new PolicyStatusWriter(
+      this.kc,
+      { group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL },
+      () => this.log,
+    );
   }
 
   /** Labels of a namespace from the informer cache; undefined when unknown (not listed yet). */
@@ -180,10 +179,12 @@ export class ClusterPolicySource {
     return new Promise((resolve) => this.syncWaiters.push(resolve));
   }
 
-  /** Names of rejected CRs with their formatted diagnostics (for tests and logs). */
-  rejections(): Record<string, string[]> {
+  /** Names of invalid CRs with their formatted diagnostics (for tests and logs). */
+  rejections(): Record<string, readonly string[]> {
     return Object.fromEntries(
-      [...this.rejected].map(([n, r]) => [n, r.diagnostics.map(formatDiagnostic)]),
+      [...this.judged.values()].flatMap((j) =>
+        j.unenforceable ? [[j.name, j.unenforceable.reasons] as const] : [],
+      ),
     );
   }
 
@@ -316,9 +317,8 @@ export class ClusterPolicySource {
       log.warn({ warnings: warnings.map(formatDiagnostic) }, 'policy files loaded with warnings');
     this.trustedRoots = roots.trustedRoots;
     this.files = { policies, verifiers, revision: hash.digest('hex').slice(0, 12) };
-    // Trusted roots changed: every CR's verifier is rebuilt.
-    this.accepted.clear();
-    this.rejected.clear();
+    // Trusted roots or file names changed: every CR is judged again.
+    this.judged.clear();
     this.schedule(0);
   }
 
@@ -336,94 +336,63 @@ export class ClusterPolicySource {
     if (!this.policies.listed || !this.namespaces.listed || !this.files || !this.trustedRoots)
       return;
     const fileNames = new Set(this.files.policies.map((p) => p.name));
-    const objects = this.policies.inf.list();
     const present = new Set<string>();
-    for (const obj of objects) {
+    for (const obj of this.policies.inf.list()) {
       const name = obj.metadata?.name ?? '';
-      const uid = obj.metadata?.uid ?? '';
-      const rv = obj.metadata?.resourceVersion ?? '';
+      const version = versionOf(obj);
       present.add(name);
-      const good = this.accepted.get(name);
-      if (good && good.uid !== uid) this.accepted.delete(name); // deleted and re-created
-      if (good && good.uid === uid && good.resourceVersion === rv) continue;
-      if (this.rejected.get(name)?.resourceVersion === rv) continue;
-      const diagnostics: Diagnostic[] = [];
-      const warnings: Diagnostic[] = [];
-      const { policy } = ((): { policy?: LoadedPolicy } => {
-        if (fileNames.has(name)) {
-          diagnostics.push({
-            code: 'POLICY_DUPLICATE_NAME',
-            message: `policy "${name}" is also defined in the policy files, which take precedence`,
-            file: crSource(name),
-          });
-          return {};
-        }
-        const r = policyFromObject(obj);
-        diagnostics.push(...r.diagnostics);
-        warnings.push(...(r.warnings ?? []));
-        return r.policy ? { policy: r.policy } : {};
-      })();
-      let verifier: SignatureCheck | undefined;
-      if (policy) {
-        const built = buildPolicyVerifiers([policy], this.trustedRoots);
-        diagnostics.push(...built.diagnostics);
-        verifier = built.verifiers.get(policy.name);
+      const seen = this.judged.get(name);
+      if (seen?.version !== version) {
+        const review = reviewPolicyObject(obj, this.trustedRoots, fileNames);
+        this.judged.set(name, this.verdict(obj, version, review));
       }
-      if (policy && diagnostics.length === 0) {
-        this.accepted.set(name, { uid, resourceVersion: rv, loaded: policy, verifier });
-        if (this.rejected.delete(name)) this.rejectedGauge.set(0, { policy: name });
-        log.info({ policy: name, resourceVersion: rv }, 'policy custom resource accepted');
-        if (warnings.length > 0)
-          log.warn(
-            { policy: name, warnings: warnings.map(formatDiagnostic) },
-            'policy custom resource accepted with warnings',
-          );
-        continue;
-      }
-      const keptPrevious = this.accepted.get(name)?.uid === uid;
-      this.rejected.set(name, { resourceVersion: rv, diagnostics, keptPrevious });
-      this.rejectedGauge.set(1, { policy: name });
-      this.options.metrics.policyReloadErrors.inc();
-      log.error(
-        { policy: name, resourceVersion: rv, diagnostics: diagnostics.map(formatDiagnostic) },
-        keptPrevious
-          ? 'policy custom resource rejected; its previous good version stays active'
-          : 'policy custom resource rejected and skipped; the other policies are unaffected',
+      const judged = this.judged.get(name)!;
+      this.status.sync(
+        obj,
+        readyCondition(
+          judged.accepted
+            ? { ok: true, mode: judged.accepted.policy.spec.mode ?? 'enforce' }
+            : { ok: false, reasons: judged.unenforceable!.reasons },
+          obj.metadata?.generation,
+        ),
       );
     }
-    for (const name of [...this.accepted.keys()]) {
-      if (!present.has(name)) {
-        this.accepted.delete(name);
-        log.info({ policy: name }, 'policy custom resource deleted');
-      }
-    }
-    for (const name of [...this.rejected.keys()]) {
-      if (!present.has(name)) {
-        this.rejected.delete(name);
-        this.rejectedGauge.set(0, { policy: name });
-      }
+    for (const name of [...this.judged.keys()]) {
+      if (present.has(name)) continue;
+      const gone = this.judged.get(name)!;
+      this.judged.delete(name);
+      this.status.forget(name);
+      if (gone.unenforceable) this.rejectedGauge.set(0, { policy: name });
+      log.info({ policy: name }, 'policy custom resource deleted');
     }
 
-    const cluster = [...this.accepted.values()].sort((a, b) =>
-      a.loaded.name < b.loaded.name ? -1 : a.loaded.name > b.loaded.name ? 1 : 0,
-    );
-    const policies = [...this.files.policies, ...cluster.map((a) => a.loaded)].sort((a, b) =>
-      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
+    const judged = [...this.judged.values()].sort((a, b) => compare(a.name, b.name));
+    const cluster = judged.flatMap((j) => (j.accepted ? [j.accepted] : []));
+    const unenforceable = judged.flatMap((j) => (j.unenforceable ? [j.unenforceable] : []));
+    const policies = [...this.files.policies, ...cluster].sort((a, b) => compare(a.name, b.name));
     const verifiers = new Map<string, SignatureCheck | undefined>(this.files.verifiers);
-    for (const a of cluster) verifiers.set(a.loaded.name, a.verifier);
+    for (const j of judged) if (j.accepted) verifiers.set(j.name, j.verifier);
     const revision = createHash('sha256')
       .update(this.files.revision)
-      .update(cluster.map((a) => `${a.loaded.name}@${a.uid}/${a.resourceVersion}`).join(','))
+      .update(
+        judged.map((j) => `${j.name}@${j.version}:${j.accepted ? 'ok' : 'invalid'}`).join(','),
+      )
       .digest('hex')
       .slice(0, 12);
     const previous = state.snapshot;
     if (previous?.revision !== revision) {
+      const trustedRoots = this.trustedRoots;
       const snapshot: PolicySnapshot = {
-        engine: createEngine({ policies, verifierFor: (p) => verifiers.get(p.name) }),
+        engine: createEngine({
+          policies,
+          verifierFor: (p) => verifiers.get(p.name),
+          unenforceable,
+        }),
         names: policies.map((p) => p.name),
+        unenforceable: unenforceable.map((u) => u.name),
         revision,
         loadedAt: new Date(),
+        reviewPolicy: (obj) => reviewPolicyObject(obj, trustedRoots, fileNames),
       };
       state.snapshot = snapshot;
       const m = this.options.metrics;
@@ -432,15 +401,62 @@ export class ClusterPolicySource {
       m.policyReloads.inc();
       m.policyLastReload.set(snapshot.loadedAt.getTime() / 1000);
       log.info(
-        { policies: snapshot.names, revision, rejected: [...this.rejected.keys()] },
+        { policies: snapshot.names, revision, unenforceable: snapshot.unenforceable },
         'policies loaded',
       );
-      if (policies.length === 0)
+      if (policies.length === 0 && unenforceable.length === 0)
         log.warn('no ModelReleasePolicy is defined: every InferenceService is admitted');
     }
     if (this.synced) for (const w of this.syncWaiters.splice(0)) w();
   }
+
+  /** Records one judged version of a CR, with its log line and metric. */
+  private verdict(obj: k8s.KubernetesObject, version: string, review: PolicyReview): Judged {
+    const log = this.log!;
+    const name = obj.metadata?.name ?? '';
+    if (review.policy && review.diagnostics.length === 0) {
+      this.rejectedGauge.set(0, { policy: name });
+      log.info({ policy: name, version }, 'policy custom resource accepted');
+      if (review.warnings.length > 0)
+        log.warn(
+          { policy: name, warnings: review.warnings.map(formatDiagnostic) },
+          'policy custom resource accepted with warnings',
+        );
+      return { name, version, accepted: review.policy, verifier: review.verifier };
+    }
+    const unenforceable = unenforceablePolicy(name, obj, review.diagnostics);
+    this.rejectedGauge.set(1, { policy: name });
+    this.options.metrics.policyReloadErrors.inc();
+    log.error(
+      {
+        policy: name,
+        version,
+        diagnostics: unenforceable.reasons,
+        governs: unenforceable.match ?? 'everything (its match is unreadable or absent)',
+        mode: unenforceable.mode,
+      },
+      'policy custom resource is invalid; every object it may govern is refused until it is fixed',
+    );
+    return { name, version, unenforceable };
+  }
 }
+
+/** One CR as last judged: its policy, or why it cannot be enforced. */
+interface Judged {
+  name: string;
+  /** uid and generation: a status write changes neither, a spec change or a re-creation does. */
+  version: string;
+  accepted?: LoadedPolicy;
+  verifier?: SignatureCheck | undefined;
+  unenforceable?: UnenforceablePolicy;
+}
+
+function versionOf(obj: k8s.KubernetesObject): string {
+  const m = obj.metadata ?? {};
+  return `${m.uid ?? ''}/${m.generation ?? `rv${m.resourceVersion ?? ''}`}`;
+}
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function watchedFolder(target: string): string {
   try {
