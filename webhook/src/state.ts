@@ -1,3 +1,4 @@
+import type { TrustedRootOrigins } from '@aviary/policies/signature';
 import type { Engine } from '@aviary/policies/engine';
 import type { WebhookMetrics } from './metrics.js';
 
@@ -9,6 +10,8 @@ export interface PolicySnapshot {
   /** Short content hash of the sources it was built from, for logs and /readyz. */
   revision: string;
   loadedAt: Date;
+  /** Where each trusted root came from (`built-in` or its file), for logs. */
+  trustedRoots?: TrustedRootOrigins;
 }
 
 /** What the HTTP app needs from the rest of the process; tests pass their own. */
