@@ -14,6 +14,10 @@ Outside Argo CD:
                [--namespace-label K=V]... FILE...
   aviary test [DIR]     run the *.aviary-test.yaml policy test suites under DIR
   aviary verify --bundle FILE --digest sha256:HEX [--policies PATH] [--policy NAME]
+
+  check, test and verify take --trusted-root NAME=FILE (repeatable): a Sigstore
+  trusted_root.json for keyless authorities naming NAME; public-good=FILE replaces the
+  built-in root, as the webhook's flag does.
 `;
 
 /** The CLI on this process's own argv, environment, folder and streams (what the bins run). */

@@ -1,5 +1,9 @@
 import path from 'node:path';
-import { buildPolicyVerifiers } from '@aviary/policies/signature';
+import {
+  buildPolicyVerifiers,
+  loadTrustedRoots,
+  parseTrustedRootFlags,
+} from '@aviary/policies/signature';
 import { type Diagnostic } from '@aviary/policies';
 import {
   createEngine,
@@ -8,6 +12,32 @@ import {
   type LoadedPolicy,
 } from '@aviary/policies/engine';
 
+/** Trusted roots by name, as verification takes them; undefined: the built-in public-good only. */
+export type TrustedRoots = Record<string, unknown> | undefined;
+
+/**
+ * The trusted roots of repeated `--trusted-root NAME=FILE` flags (files relative to `cwd`), read
+ * and checked the way the webhook reads its own: the same flag, the same code, the same errors.
+ * `public-good=FILE` replaces the built-in root, so an offline check sees what admission sees.
+ */
+export async function trustedRootsFromFlags(
+  flags: readonly string[],
+  cwd: string,
+): Promise<{ trustedRoots: TrustedRoots; diagnostics: Diagnostic[] }> {
+  if (flags.length === 0) return { trustedRoots: undefined, diagnostics: [] };
+  const files = Object.fromEntries(
+    Object.entries(parseTrustedRootFlags(flags)).map(([name, file]) => [
+      name,
+      path.resolve(cwd, file),
+    ]),
+  );
+  const { trustedRoots, diagnostics } = await loadTrustedRoots(files);
+  // Shown as given on the command line, not as resolved.
+  for (const d of diagnostics)
+    if (d.file !== undefined) d.file = path.relative(cwd, d.file) || d.file;
+  return { trustedRoots, diagnostics };
+}
+
 /**
  * The plugin's composition root for policy evaluation (`check`, `test`, the generate pre-flight):
  * policies read from disk, one engine built per policy set.
@@ -15,6 +45,7 @@ import {
 export async function loadEngine(
   policyPath: string,
   cwd: string,
+  trustedRoots?: TrustedRoots,
 ): Promise<{ engine?: Engine; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
   const absolute = path.resolve(cwd, policyPath);
   const { policies, diagnostics, warnings } = await readPolicyPath(
@@ -30,15 +61,18 @@ export async function loadEngine(
       warnings,
     };
   }
-  return { ...buildEngine(policies), warnings };
+  return { ...buildEngine(policies, trustedRoots), warnings };
 }
 
 /** One engine per policy set, with each policy's signature verifier built once. */
-export function buildEngine(policies: readonly LoadedPolicy[]): {
+export function buildEngine(
+  policies: readonly LoadedPolicy[],
+  trustedRoots?: TrustedRoots,
+): {
   engine?: Engine;
   diagnostics: Diagnostic[];
 } {
-  const built = buildPolicyVerifiers(policies);
+  const built = buildPolicyVerifiers(policies, trustedRoots);
   if (built.diagnostics.length > 0) return { diagnostics: built.diagnostics };
   return {
     engine: createEngine({ policies, verifierFor: (p) => built.verifiers.get(p.name) }),

@@ -3,7 +3,7 @@ import { formatFinding } from '@aviary/policies/engine';
 import { governedObjects } from './applied-objects.js';
 import type { CommandIO } from './io.js';
 import type { PluginOptions } from './params.js';
-import { loadEngine } from './policy-runtime.js';
+import { loadEngine, trustedRootsFromFlags } from './policy-runtime.js';
 import { reportWarnings } from './report.js';
 import { resolveInside } from './source/safe-path.js';
 
@@ -35,7 +35,12 @@ export async function preflight(
     );
   }
   const target = await resolveInside(root, root, options.policies);
-  const { engine, diagnostics, warnings } = await loadEngine(target, root);
+  // Trust is the platform's: read from the sidecar's own environment only, never from an
+  // Application's parameters or ARGOCD_ENV_* variables, which the app's authors control.
+  const flags = (io.env['AVIARY_TRUSTED_ROOTS'] ?? '').split(/\s+/).filter((f) => f !== '');
+  const roots = await trustedRootsFromFlags(flags, io.cwd);
+  if (roots.diagnostics.length > 0) return { denied: true, diagnostics: roots.diagnostics };
+  const { engine, diagnostics, warnings } = await loadEngine(target, root, roots.trustedRoots);
   reportWarnings(io, warnings);
   if (engine === undefined) return { denied: true, diagnostics };
   let denied = false;

@@ -179,3 +179,29 @@ t.test('deploy/ against a real apiserver', { timeout: 600_000 }, async (t) => {
     await dryRunAll(t, cluster, docs(r.stdout), `examples/${app}`);
   }
 });
+
+t.test('the webhook Deployment uses every file of the aviary-trust ConfigMap', async (t) => {
+  const kustomize = (await tools())['KUSTOMIZE']!;
+  const objects = docs(
+    (await run(kustomize, ['build', path.join(REPO, 'deploy/webhook')], { maxBuffer: 1 << 26 }))
+      .stdout,
+  ) as (KubernetesObject & Record<string, any>)[];
+  const trust = objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === 'aviary-trust');
+  const deployment = objects.find((o) => o.kind === 'Deployment');
+  const pod = deployment?.spec?.template?.spec;
+  const volume = pod?.volumes?.find((v: any) => v.configMap?.name === 'aviary-trust');
+  const container = pod?.containers?.find((c: any) =>
+    c.volumeMounts?.some((m: any) => m.name === volume?.name),
+  );
+  const mount = container?.volumeMounts?.find((m: any) => m.name === volume?.name);
+  t.ok(trust && volume && mount, 'the ConfigMap is mounted');
+  const files = Object.keys({ ...trust?.data, ...trust?.binaryData });
+  t.ok(files.length > 0, 'it holds files');
+  for (const file of files) {
+    const name = file.replace(/\.json$/, '');
+    t.ok(
+      (container.args as string[]).includes(`--trusted-root=${name}=${mount.mountPath}/${file}`),
+      `${file} is passed as --trusted-root=${name}=…`,
+    );
+  }
+});

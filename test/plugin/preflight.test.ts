@@ -1,8 +1,10 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t, { type Test } from 'tap';
+import { stringify } from 'yaml';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { digestOf, isvc } from '../helpers/isvc.js';
+import { KEYLESS_POLICY_SPEC, NOT_A_ROOT, signedIsvc, withoutFulcio } from '../helpers/keyless.js';
 import { EXAMPLES, REPO } from '../helpers/paths.js';
 
 function repo(t: Test): string {
@@ -206,4 +208,52 @@ t.test('a ClusterServingRuntime lands in no namespace: every policy judges it', 
     'ml-dev',
   );
   t.equal(pinned.code, 0, pinned.stderr);
+});
+
+t.test('the sidecar trusted roots (AVIARY_TRUSTED_ROOTS) replace public-good', async (t) => {
+  // A genuine keyless-signed InferenceService passed through beside the rendered release.
+  const root = repo(t);
+  const signed = signedIsvc() as { metadata: Record<string, unknown> };
+  signed.metadata['labels'] = { signed: 'keyless' };
+  writeFileSync(path.join(root, 'churn-canary/signed.yaml'), stringify(signed));
+  writeFileSync(
+    path.join(root, 'policies/production.yaml'),
+    stringify({
+      apiVersion: 'aviary.dev/v1alpha1',
+      kind: 'ModelReleasePolicy',
+      metadata: { name: 'keyless' },
+      spec: {
+        match: { objectSelector: { matchLabels: { signed: 'keyless' } } },
+        ...KEYLESS_POLICY_SPEC,
+      },
+    }),
+  );
+  const trust = path.join(root, 'policies');
+  writeFileSync(path.join(trust, 'revoked.json'), withoutFulcio());
+  writeFileSync(path.join(trust, 'bad.json'), NOT_A_ROOT);
+  const generate = (env: Record<string, string>) =>
+    runCli(['generate'], path.join(root, 'churn-canary'), {
+      ARGOCD_APP_SOURCE_PATH: 'churn-canary',
+      ARGOCD_APP_NAMESPACE: 'ml-prod',
+      ARGOCD_APP_PARAMETERS: params('enforce'),
+      ...env,
+    });
+  const builtIn = await generate({});
+  t.equal(builtIn.code, 0, builtIn.stderr);
+  const revoked = await generate({
+    AVIARY_TRUSTED_ROOTS: `public-good=${path.join(trust, 'revoked.json')}`,
+  });
+  t.equal(revoked.code, 1);
+  t.match(revoked.stderr, /pre-flight DENIED .*SIG_INVALID/);
+  t.match(await generate({ AVIARY_TRUSTED_ROOTS: `public-good=${path.join(trust, 'bad.json')}` }), {
+    code: 2,
+    stderr: /TRUST_ROOT_INVALID/,
+  });
+  t.match(
+    await generate({
+      ARGOCD_ENV_AVIARY_TRUSTED_ROOTS: `public-good=${path.join(trust, 'revoked.json')}`,
+    }),
+    { code: 0 },
+    "an Application's own env cannot change the trust",
+  );
 });

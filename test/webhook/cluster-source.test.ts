@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t, { type Test } from 'tap';
@@ -8,6 +10,7 @@ import { policyFromObject } from '../../webhook/src/policy-object.js';
 import { createMetrics } from '../../webhook/src/metrics.js';
 import { parseOptions } from '../../webhook/src/server.js';
 import { WebhookState } from '../../webhook/src/state.js';
+import { KEYLESS_POLICY_SPEC, PUBLIC_GOOD, signedIsvc, withoutFulcio } from '../helpers/keyless.js';
 
 const policy = (
   name: string,
@@ -443,6 +446,64 @@ t.test('a stored Ready condition that already says it is not written again', asy
   await new Promise((r) => setTimeout(r, 200));
   t.same(s.patches, []);
   source.close();
+});
+
+t.test('cluster mode: public-good=FILE replaces the built-in root', async (t) => {
+  const dir = t.testdir({
+    'pg.json': PUBLIC_GOOD,
+    'revoked.json': withoutFulcio(),
+    'bad.json': '{',
+  });
+  const start = async (file: string) => {
+    const { s, server } = fakeApiserver();
+    s.expireNextWatch = false;
+    s.policies = [policy('keyless', '10', KEYLESS_POLICY_SPEC)];
+    const kc = await serve(t, s, server);
+    const metrics = createMetrics();
+    const source = new ClusterPolicySource({
+      kubeConfig: kc,
+      metrics,
+      trustedRoots: { 'public-good': path.join(dir, file) },
+      debounceMs: 5,
+      intervalMs: 50,
+    });
+    t.teardown(() => source.close());
+    const state = new WebhookState(metrics, (ns) => source.namespaceLabels(ns));
+    const { log, lines } = logger();
+    await source.start(state, log);
+    const allowed = async () => {
+      await source.waitSynced();
+      return state.snapshot!.engine.evaluate({
+        object: signedIsvc(),
+        operation: 'CREATE',
+        namespace: 'a',
+        namespaceLabels: {},
+      }).allowed;
+    };
+    return { state, lines, allowed };
+  };
+  t.equal(await (await start('pg.json')).allowed(), true, 'the shipped root as a file');
+  // A rotated file (a ConfigMap update) applies without a restart, with no policy files at all.
+  writeFileSync(path.join(dir, 'rotating.json'), PUBLIC_GOOD);
+  const rotating = await start('rotating.json');
+  t.equal(await rotating.allowed(), true);
+  writeFileSync(path.join(dir, 'rotating.json'), withoutFulcio());
+  t.ok(
+    await until(
+      () =>
+        !rotating.state.snapshot!.engine.evaluate({
+          object: signedIsvc(),
+          operation: 'CREATE',
+          namespace: 'a',
+          namespaceLabels: {},
+        }).allowed,
+    ),
+    'reloaded: revoked',
+  );
+  t.equal(await (await start('revoked.json')).allowed(), false, 'Fulcio removed: revoked');
+  const bad = await start('bad.json');
+  t.match(bad.lines, [{ level: 'error', msg: /trusted roots rejected/ }]);
+  t.ok(bad.state.notReady(), 'an unusable file: not ready, no built-in fallback');
 });
 
 t.test('flags', async (t) => {

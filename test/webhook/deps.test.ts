@@ -119,7 +119,7 @@ t.test('extra trusted roots for keyless authorities', async (t) => {
     policies,
     trustedRoots: { corp: path.join(dir, 'bad.json') },
   });
-  t.match(notJson.diagnostics, [{ code: 'TRUST_ROOT_READ_FAILED', message: /not JSON/ }]);
+  t.match(notJson.diagnostics, [{ code: 'TRUST_ROOT_INVALID', message: /not JSON/ }]);
   const missing = await loadPolicySnapshot({
     policies,
     trustedRoots: { corp: path.join(dir, 'none.json') },

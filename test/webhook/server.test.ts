@@ -53,6 +53,11 @@ t.test('flags', async (t) => {
     },
   );
   t.match(
+    parseOptions([...base, '--self-signed', '--trusted-root', 'public-good=/etc/trust/pg.json']),
+    { trustedRoots: { 'public-good': '/etc/trust/pg.json' } },
+    'public-good=FILE replaces the built-in root',
+  );
+  t.match(
     parseOptions([
       ...base,
       '--self-signed',
@@ -72,7 +77,8 @@ t.test('flags', async (t) => {
     [[...base, '--self-signed', '--port', '70000'], /--port/],
     [[...base, '--self-signed', '--port', 'http'], /--port/],
     [[...base, '--self-signed', '--trusted-root', 'nofile'], /NAME=FILE/],
-    [[...base, '--self-signed', '--trusted-root', 'public-good=x.json'], /built in/],
+    [[...base, '--self-signed', '--trusted-root', 'a=x', '--trusted-root', 'a=y'], /twice/],
+    [[...base, '--self-signed', '--trusted-root', 'Corp=x.json'], /NAME=FILE/],
     [[...base, '--self-signed', '--reload-interval', '0'], /--reload-interval/],
     [[...base, '--self-signed', '--log-level', 'loud'], /--log-level/],
     [[...base, '--self-signed', '--bogus'], /Unknown option/],

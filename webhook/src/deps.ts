@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { type Diagnostic } from '@aviary/policies';
 import {
   createEngine,
@@ -7,8 +6,8 @@ import {
   readPolicyPath,
   type LoadedPolicy,
 } from '@aviary/policies/engine';
-import { buildPolicyVerifiers, loadPublicGoodTrustedRoot } from '@aviary/policies/signature';
 import { reviewPolicyObject } from './policy-object.js';
+import { buildPolicyVerifiers, loadTrustedRoots } from '@aviary/policies/signature';
 import type { PolicySnapshot } from './state.js';
 import { fingerprintFiles, policyFiles } from './watch.js';
 
@@ -21,8 +20,9 @@ export interface PolicySource {
   /** A policy file, or a folder of `*.yaml`/`*.yml` files (a ConfigMap volume works). */
   policies: string;
   /**
-   * Extra Sigstore trusted roots (`trusted_root.json`) by name, for keyless authorities that set
-   * `trustedRoot: NAME`. The public-good root ships with the package as `public-good`.
+   * Sigstore trusted roots (`trusted_root.json`) by name, for keyless authorities that set
+   * `trustedRoot: NAME`. The public-good root ships with the package as `public-good`; a file
+   * named `public-good` replaces it (a key rotation or revocation).
    */
   trustedRoots?: Readonly<Record<string, string>>;
 }
@@ -56,7 +56,7 @@ export async function loadPolicySnapshot(
     });
   }
 
-  const roots = await loadTrustedRoots(source);
+  const roots = await loadTrustedRoots(source.trustedRoots);
   diagnostics.push(...roots.diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
   const trustedRoots = roots.trustedRoots;
@@ -74,39 +74,12 @@ export async function loadPolicySnapshot(
       loadedAt: new Date(),
       reviewPolicy: (obj) =>
         reviewPolicyObject(obj, trustedRoots, new Set(policies.map((p) => p.name))),
+      trustedRoots: roots.origins,
     },
     diagnostics: [],
     // A warning never keeps a policy from loading: it is logged beside the load.
     warnings,
   };
-}
-
-/** The bundled public-good root plus the configured `trustedRoots` files, parsed. */
-export async function loadTrustedRoots(
-  source: Pick<PolicySource, 'trustedRoots'>,
-): Promise<{ trustedRoots: Record<string, unknown>; diagnostics: Diagnostic[] }> {
-  const diagnostics: Diagnostic[] = [];
-  const trustedRoots: Record<string, unknown> = {};
-  try {
-    trustedRoots['public-good'] = loadPublicGoodTrustedRoot();
-  } catch (err) {
-    diagnostics.push({
-      code: 'TRUST_ROOT_READ_FAILED',
-      message: `cannot load the bundled public-good trusted root: ${(err as Error).message}`,
-    });
-  }
-  for (const [name, file] of Object.entries(source.trustedRoots ?? {})) {
-    try {
-      trustedRoots[name] = JSON.parse(await readFile(file, 'utf8')) as unknown;
-    } catch (err) {
-      diagnostics.push({
-        code: 'TRUST_ROOT_READ_FAILED',
-        message: `trusted root "${name}": ${err instanceof SyntaxError ? 'not JSON' : 'cannot read'}`,
-        file,
-      });
-    }
-  }
-  return { trustedRoots, diagnostics };
 }
 
 /** Names of policies whose match uses a namespaceSelector. */

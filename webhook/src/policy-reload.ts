@@ -51,7 +51,14 @@ export function watchPolicies(options: {
       metrics.policiesLoaded.set(snapshot.names.length);
       metrics.policyReloads.inc();
       metrics.policyLastReload.set(snapshot.loadedAt.getTime() / 1000);
-      log.info({ policies: snapshot.names, revision: snapshot.revision }, 'policies loaded');
+      log.info(
+        {
+          policies: snapshot.names,
+          revision: snapshot.revision,
+          trustedRoots: snapshot.trustedRoots,
+        },
+        'policies loaded',
+      );
       if (warnings.length > 0)
         log.warn({ warnings: warnings.map(formatDiagnostic) }, 'policies loaded with warnings');
       const selectors = selectorPolicies(snapshot);

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import { parseTrustedRootFlags } from '@aviary/policies/signature';
 import { buildApp, type AppLogger, type WebhookApp } from './app.js';
 import type { ClusterOptions, ClusterPolicySource } from './cluster/source.js';
 import type { PolicySource } from './deps.js';
@@ -183,7 +184,8 @@ export const USAGE = `usage: aviary-webhook [--policies PATH] [--policies-from-c
   --san NAME               with --self-signed: a DNS name or IP for the certificate (repeatable;
                            default localhost, 127.0.0.1, ::1 and the host name)
   --print-ca FILE          with --self-signed: write the certificate (the CA to trust) to FILE
-  --trusted-root NAME=FILE an extra Sigstore trusted_root.json for keyless authorities (repeatable)
+  --trusted-root NAME=FILE a Sigstore trusted_root.json for keyless authorities naming NAME
+                           (repeatable); public-good=FILE replaces the built-in public-good root
   --port N                 default ${DEFAULT_PORT}
   --host ADDR              default 0.0.0.0
   --reload-interval SEC    poll interval for policy and certificate files (default 2)
@@ -285,14 +287,7 @@ export function parseOptions(argv: readonly string[]): ServerOptions {
       throw new UsageError(`--${flag} must be a number of seconds >= ${min}`);
     return Math.round(n * 1000);
   };
-  const trustedRoots: Record<string, string> = {};
-  for (const pair of values['trusted-root']) {
-    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(.+)$/.exec(pair);
-    if (!m) throw new UsageError(`--trusted-root must be NAME=FILE, not ${JSON.stringify(pair)}`);
-    if (m[1] === 'public-good')
-      throw new UsageError('--trusted-root: public-good is built in and cannot be replaced');
-    trustedRoots[m[1]!] = m[3]!;
-  }
+  const trustedRoots = parseTrustedRootFlags(values['trusted-root']);
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(values['log-level']))
     throw new UsageError(`--log-level must be one of ${levels.join(', ')}`);

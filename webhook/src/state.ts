@@ -1,4 +1,5 @@
 import type { Diagnostic } from '@aviary/policies';
+import type { TrustedRootOrigins } from '@aviary/policies/signature';
 import type { Engine } from '@aviary/policies/engine';
 import type { WebhookMetrics } from './metrics.js';
 
@@ -17,6 +18,8 @@ export interface PolicySnapshot {
    * trusted roots and file policies: the answer to the apiserver when one is written.
    */
   reviewPolicy(object: unknown): { diagnostics: Diagnostic[]; warnings: Diagnostic[] };
+  /** Where each trusted root came from (`built-in` or its file), for logs. */
+  trustedRoots?: TrustedRootOrigins;
 }
 
 /** What the HTTP app needs from the rest of the process; tests pass their own. */

@@ -2,12 +2,12 @@ import { parseArgs } from 'node:util';
 import { governedKindOfObject, isGovernedObject, UsageError } from '@aviary/policies';
 import { formatFinding, type Decision, type Operation } from '@aviary/policies/engine';
 import { EXIT, type CommandIO } from '../io.js';
-import { loadEngine } from '../policy-runtime.js';
+import { loadEngine, trustedRootsFromFlags } from '../policy-runtime.js';
 import { reportDiagnostics, reportWarnings } from '../report.js';
 import { readObjectsFromFile, type LoadedObject } from '../source/objects.js';
 
 export const CHECK_USAGE =
-  'aviary check [--policies PATH] [--old FILE] [--operation CREATE|UPDATE] [--namespace NS] [--namespace-label K=V]... FILE...';
+  'aviary check [--policies PATH] [--trusted-root NAME=FILE]... [--old FILE] [--operation CREATE|UPDATE] [--namespace NS] [--namespace-label K=V]... FILE...';
 
 /**
  * `aviary check`: evaluates policies offline against InferenceService manifests or ModelRelease
@@ -23,6 +23,7 @@ export async function check(io: CommandIO, args: readonly string[]): Promise<num
       operation: { type: 'string' },
       namespace: { type: 'string', default: 'default' },
       'namespace-label': { type: 'string', multiple: true, default: [] },
+      'trusted-root': { type: 'string', multiple: true, default: [] },
     },
   });
   if (positionals.length === 0)
@@ -48,7 +49,13 @@ export async function check(io: CommandIO, args: readonly string[]): Promise<num
     namespaceLabels[m[1]!] = m[2]!;
   }
 
-  const { engine, diagnostics, warnings } = await loadEngine(values.policies, io.cwd);
+  const roots = await trustedRootsFromFlags(values['trusted-root'], io.cwd);
+  if (roots.diagnostics.length > 0) return reportDiagnostics(io, roots.diagnostics);
+  const { engine, diagnostics, warnings } = await loadEngine(
+    values.policies,
+    io.cwd,
+    roots.trustedRoots,
+  );
   reportWarnings(io, warnings);
   if (engine === undefined) return reportDiagnostics(io, diagnostics);
 

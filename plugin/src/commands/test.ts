@@ -11,11 +11,12 @@ import {
 } from '@aviary/policies/engine';
 import { EXIT, type CommandIO } from '../io.js';
 import { suiteSchema, type PolicyTestSuite } from '../policy-test/schema.js';
-import { buildEngine } from '../policy-runtime.js';
+import { buildEngine, trustedRootsFromFlags } from '../policy-runtime.js';
 import { reportDiagnostics, reportWarnings } from '../report.js';
 import { caseInput } from '../policy-test/case-input.js';
 import { readBounded } from '../source/safe-path.js';
 
+export const TEST_USAGE = 'aviary test [DIR] [--trusted-root NAME=FILE]...';
 const SUITE_FILE = /(^|\.)aviary-test\.ya?ml$/;
 let validator: Validator<PolicyTestSuite> | undefined;
 
@@ -25,8 +26,14 @@ let validator: Validator<PolicyTestSuite> | undefined;
  * and a summary; exit 1 on any mismatch, 2 on bad input.
  */
 export async function testCommand(io: CommandIO, args: readonly string[]): Promise<number> {
-  const { positionals } = parseArgs({ args: [...args], allowPositionals: true, options: {} });
-  if (positionals.length > 1) throw new UsageError('USAGE_INVALID', 'usage: aviary test [DIR]');
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { 'trusted-root': { type: 'string', multiple: true, default: [] } },
+  });
+  if (positionals.length > 1) throw new UsageError('USAGE_INVALID', `usage: ${TEST_USAGE}`);
+  const roots = await trustedRootsFromFlags(values['trusted-root'], io.cwd);
+  if (roots.diagnostics.length > 0) return reportDiagnostics(io, roots.diagnostics);
   const dir = path.resolve(io.cwd, positionals[0] ?? '.');
   const suites = await findSuites(dir, 0);
   if (suites.length === 0)
@@ -85,7 +92,7 @@ export async function testCommand(io: CommandIO, args: readonly string[]): Promi
         ...at(['policies']),
       });
     if (problems.length > 0) return reportDiagnostics(io, problems);
-    const built = buildEngine(merged.policies);
+    const built = buildEngine(merged.policies, roots.trustedRoots);
     if (built.engine === undefined) return reportDiagnostics(io, built.diagnostics);
     const engine = built.engine;
     io.stdout.write(`# ${suite.metadata.name} (${shown})\n`);

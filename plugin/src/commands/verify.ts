@@ -4,11 +4,12 @@ import { UsageError } from '@aviary/policies';
 import { readPolicyPath } from '@aviary/policies/engine';
 import { buildPolicyVerifiers } from '@aviary/policies/signature';
 import { EXIT, type CommandIO } from '../io.js';
+import { trustedRootsFromFlags } from '../policy-runtime.js';
 import { reportDiagnostics } from '../report.js';
 import { readBounded } from '../source/safe-path.js';
 
 export const VERIFY_USAGE =
-  'aviary verify --bundle FILE --digest sha256:HEX [--policies PATH] [--policy NAME]';
+  'aviary verify --bundle FILE --digest sha256:HEX [--policies PATH] [--policy NAME] [--trusted-root NAME=FILE]...';
 
 /**
  * `aviary verify`: checks one Sigstore bundle for one digest with the same verifier admission
@@ -24,6 +25,7 @@ export async function verify(io: CommandIO, args: readonly string[]): Promise<nu
       digest: { type: 'string' },
       policies: { type: 'string', default: 'policies' },
       policy: { type: 'string' },
+      'trusted-root': { type: 'string', multiple: true, default: [] },
     },
   });
   if (positionals.length > 0 || values.bundle === undefined || values.digest === undefined) {
@@ -32,6 +34,8 @@ export async function verify(io: CommandIO, args: readonly string[]): Promise<nu
   if (!/^sha256:[0-9a-f]{64}$/.test(values.digest)) {
     throw new UsageError('USAGE_INVALID', '--digest must be sha256:<64 lowercase hex>');
   }
+  const roots = await trustedRootsFromFlags(values['trusted-root'], io.cwd);
+  if (roots.diagnostics.length > 0) return reportDiagnostics(io, roots.diagnostics);
   const policyPath = path.resolve(io.cwd, values.policies);
   const loaded = await readPolicyPath(policyPath, values.policies);
   // A verify-only authority is what POLICY_SIGNATURES_NOT_REQUIRED describes: no need to repeat it here.
@@ -39,7 +43,7 @@ export async function verify(io: CommandIO, args: readonly string[]): Promise<nu
   const selected = loaded.policies.filter(
     (p) => values.policy === undefined || p.name === values.policy,
   );
-  const { verifiers, diagnostics } = buildPolicyVerifiers(selected);
+  const { verifiers, diagnostics } = buildPolicyVerifiers(selected, roots.trustedRoots);
   if (diagnostics.length > 0) return reportDiagnostics(io, diagnostics);
   if (verifiers.size === 0) {
     return reportDiagnostics(io, [

@@ -66,30 +66,12 @@ export function parsePolicies(
         });
       }
       seen.add(a.name);
-      if (a.keyless) {
-        const { subject, subjectRegExp } = a.keyless;
-        if ((subject === undefined) === (subjectRegExp === undefined)) {
-          diagnostics.push({
-            code: 'POLICY_KEYLESS_IDENTITY',
-            message: 'a keyless authority needs exactly one of subject or subjectRegExp',
-            ...at([...base, 'keyless']),
-          });
-        }
-        if (subjectRegExp !== undefined) {
-          const problem = checkIdentityRegex(subjectRegExp);
-          if (problem !== undefined) {
-            diagnostics.push({
-              code: `POLICY_${problem}`,
-              message:
-                problem === 'REGEX_UNANCHORED'
-                  ? 'subjectRegExp must start with ^ and end with $'
-                  : problem === 'REGEX_INVALID'
-                    ? 'subjectRegExp is not a valid RE2 regular expression (no lookaround, no backreferences)'
-                    : 'subjectRegExp matches identities no signer holds (e.g. ^.*$), so it names no signer',
-              ...at([...base, 'keyless', 'subjectRegExp']),
-            });
-          }
-        }
+      for (const kind of ['keyless', 'certificate'] as const) {
+        const identity = a[kind];
+        if (identity !== undefined)
+          diagnostics.push(
+            ...identityProblems(kind, identity).map((p) => ({ ...p, ...at([...base, ...p.at]) })),
+          );
       }
     });
     if (
@@ -166,4 +148,42 @@ export function mergePolicySets(sets: readonly LoadedPolicy[][]): {
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   return { policies, diagnostics };
+}
+
+const IDENTITY_CODE = {
+  keyless: 'POLICY_KEYLESS_IDENTITY',
+  certificate: 'POLICY_CERTIFICATE_IDENTITY',
+} as const;
+
+/**
+ * An authority that names no signer trusts every identity its issuer or CA certifies (for a
+ * public CA or GitHub's issuer: everyone), so keyless and certificate authorities alike need
+ * exactly one of `subject`, `subjectRegExp`, and the pattern must be safe and narrow.
+ */
+function identityProblems(
+  kind: 'keyless' | 'certificate',
+  { subject, subjectRegExp }: { subject?: string; subjectRegExp?: string },
+): { code: string; message: string; at: string[] }[] {
+  if ((subject === undefined) === (subjectRegExp === undefined))
+    return [
+      {
+        code: IDENTITY_CODE[kind],
+        message: `a ${kind} authority needs exactly one of subject or subjectRegExp`,
+        at: [kind],
+      },
+    ];
+  const problem = subjectRegExp === undefined ? undefined : checkIdentityRegex(subjectRegExp);
+  if (problem === undefined) return [];
+  return [
+    {
+      code: `POLICY_${problem}`,
+      message:
+        problem === 'REGEX_UNANCHORED'
+          ? 'subjectRegExp must start with ^ and end with $'
+          : problem === 'REGEX_INVALID'
+            ? 'subjectRegExp is not a valid RE2 regular expression (no lookaround, no backreferences)'
+            : 'subjectRegExp matches identities no signer holds (e.g. ^.*$), so it names no signer',
+      at: [kind, 'subjectRegExp'],
+    },
+  ];
 }

@@ -172,10 +172,16 @@ export const policySchema = {
                     },
                   },
                   certificate: {
+                    description:
+                      'A private PKI: the chain must reach one of roots, and the leaf must name exactly the subject (or match subjectRegExp): a SAN (email, DNS, URI), or its CN when it has no SAN. Exactly one of subject, subjectRegExp.',
                     type: 'object',
                     additionalProperties: false,
                     required: ['roots'],
-                    properties: { roots: { type: 'array', minItems: 1, maxItems: 16, items: pem } },
+                    properties: {
+                      roots: { type: 'array', minItems: 1, maxItems: 16, items: pem },
+                      subject: { type: 'string', minLength: 1, maxLength: 1024 },
+                      subjectRegExp: { type: 'string', minLength: 2, maxLength: 512 },
+                    },
                   },
                 },
               },

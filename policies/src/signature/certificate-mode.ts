@@ -8,14 +8,19 @@ import {
   unprocessedCritical,
   type PathCert,
 } from './cert-path.js';
+import { certificateIdentities, identityMatches } from './cert-identity.js';
+import { clip } from './bundle.js';
 import { signatureMatches } from './content.js';
 import { fail } from './errors.js';
+import type { IdentityPattern } from './identity.js';
 import { hashForKey } from './keys.js';
 
 export interface CertificateAuthority {
   name: string;
   /** Every certificate of every configured PEM entry, each a trust anchor. */
   roots: readonly PathCert[];
+  /** The leaf's identity: an exact SAN (or CN), or a full-match pattern. */
+  subject: string | IdentityPattern;
 }
 
 const CODE_SIGNING = '1.3.6.1.5.5.7.3.3';
@@ -48,7 +53,7 @@ export function verifyWithCertificates(
         failures.push(invalid('the signature does not verify under the leaf certificate'));
         break;
       }
-      const failure = pathFailure(path, now);
+      const failure = pathFailure(path, now) ?? identityFailure(leaf, authority);
       if (failure === undefined) {
         const validUntil = new Date(Math.min(...path.map((c) => c.info.notAfter.getTime())));
         return { ok: true, authority: authority.name, signer: describeCert(leaf), validUntil };
@@ -66,6 +71,20 @@ export function verifyWithCertificates(
       message: `the certificate "${describeCert(leaf)}" does not chain to a configured root`,
     }
   );
+}
+
+// A CA, public or private, issues certificates to many signers: the chain says who vouched,
+// the identity says for whom.
+function identityFailure(leaf: PathCert, authority: CertificateAuthority): Attempt | undefined {
+  const identities = certificateIdentities(leaf);
+  if (identityMatches(identities, authority.subject)) return undefined;
+  const shown = identities.length === 0 ? '(none)' : identities.join(', ');
+  return {
+    ok: false,
+    code: 'SIG_UNTRUSTED',
+    rank: RANK.identityMismatch,
+    message: `certificate identity ${clip(shown)} is not the one authority "${authority.name}" accepts`,
+  };
 }
 
 function parseCert(der: Buffer, i: number): PathCert {

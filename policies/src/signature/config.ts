@@ -2,11 +2,12 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { parsePathCert, unprocessedCritical, type PathCert } from './cert-path.js';
 import type { CertificateAuthority } from './certificate-mode.js';
 import { SignatureConfigError } from './errors.js';
-import { compileSubjectRegExp } from './identity.js';
+import { compileSubjectRegExp, type IdentityPattern } from './identity.js';
 import type { KeyAuthority } from './key-mode.js';
 import type { KeylessAuthority, KeylessGroup } from './keyless.js';
 import { parseTrustedKey } from './keys.js';
 import { pemCertificates } from './pem.js';
+import { refusePublicRoots } from './public-roots.js';
 import { isObject } from './statement.js';
 import { keylessVerifier } from './trusted-root.js';
 import type { Authority, SignatureVerifierOptions } from './types.js';
@@ -62,7 +63,7 @@ export function compileConfig(opts: SignatureVerifierOptions): CompiledConfig {
     const authority = a as Authority;
     if ('key' in authority) keys.push(compileKey(name, authority.key));
     else if ('certificate' in authority)
-      certificates.push(compileCertificate(name, authority.certificate.roots));
+      certificates.push(compileCertificate(name, authority.certificate, roots));
     else {
       const { trustedRoot = DEFAULT_TRUSTED_ROOT } = authority.keyless;
       if (typeof trustedRoot !== 'string' || !Object.hasOwn(roots, trustedRoot)) {
@@ -118,23 +119,37 @@ function compileKeyless(
   name: string,
   keyless: Extract<Authority, { keyless: unknown }>['keyless'],
 ): KeylessAuthority {
-  const { issuer, subject, subjectRegExp } = keyless;
+  const { issuer } = keyless;
   if (typeof issuer !== 'string' || issuer === '')
     bad(`authority "${name}": keyless.issuer is required`);
   // Without a subject any identity of the issuer would pass (for GitHub: any repository's workflow).
-  if (typeof subject === 'string' && subject !== '' && subjectRegExp === undefined)
-    return { name, issuer, subject };
-  if (typeof subjectRegExp === 'string' && subject === undefined) {
-    return { name, issuer, subject: compileSubjectRegExp(subjectRegExp, name) };
-  }
+  return { name, issuer, subject: compileIdentity(name, 'keyless', keyless) };
+}
+
+/** Exactly one of `subject`, `subjectRegExp`: the signer an authority names. */
+function compileIdentity(
+  name: string,
+  kind: string,
+  { subject, subjectRegExp }: { subject?: unknown; subjectRegExp?: unknown },
+): string | IdentityPattern {
+  if (typeof subject === 'string' && subject !== '' && subjectRegExp === undefined) return subject;
+  if (typeof subjectRegExp === 'string' && subject === undefined)
+    return compileSubjectRegExp(subjectRegExp, name);
   return bad(
-    `authority "${name}": keyless needs exactly one of subject, subjectRegExp (non-empty strings)`,
+    `authority "${name}": ${kind} needs exactly one of subject, subjectRegExp (non-empty strings)`,
   );
 }
 
-function compileCertificate(name: string, pems: unknown): CertificateAuthority {
+function compileCertificate(
+  name: string,
+  certificate: Extract<Authority, { certificate: unknown }>['certificate'],
+  trustedRoots: Record<string, unknown>,
+): CertificateAuthority {
+  const pems: unknown = certificate.roots;
   if (!Array.isArray(pems) || pems.length === 0)
     bad(`authority "${name}": certificate.roots must list at least one CA`);
+  // A CA issues to many signers (a public one to everyone): the authority must say which.
+  const subject = compileIdentity(name, 'certificate', certificate);
   // One entry may hold several certificates (a CA bundle): each is an anchor of its own.
   const roots = pems.flatMap((pem: unknown, i) => {
     let blocks: string[] = [];
@@ -151,7 +166,8 @@ function compileCertificate(name: string, pems: unknown): CertificateAuthority {
       ),
     );
   });
-  return { name, roots };
+  refusePublicRoots(name, roots, trustedRoots);
+  return { name, roots, subject };
 }
 
 function compileRoot(what: string, pem: string): PathCert {

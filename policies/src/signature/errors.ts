@@ -6,7 +6,8 @@ import type { SignatureCode } from './types.js';
  * regex, a missing or malformed trusted root. Thrown by `createSignatureVerifier` so a bad policy
  * is refused when it is loaded, not on the first admission request.
  */
-export type SignatureConfigErrorCode = 'SIG_CONFIG_INVALID' | 'SIG_REGEX_UNANCHORED';
+export type SignatureConfigErrorCode =
+  'SIG_CONFIG_INVALID' | 'SIG_REGEX_UNANCHORED' | 'SIG_CERT_ROOT_PUBLIC';
 export class SignatureConfigError extends AviaryError<SignatureConfigErrorCode> {}
 
 /**

@@ -62,5 +62,13 @@ function toAuthority(
       },
     };
   if (a.keyless) return { ...base, keyless: { ...a.keyless } };
-  return { ...base, certificate: { roots: [...(a.certificate?.roots ?? [])] } };
+  const { roots = [], subject, subjectRegExp } = a.certificate ?? {};
+  return {
+    ...base,
+    certificate: {
+      roots: [...roots],
+      ...(subject !== undefined ? { subject } : {}),
+      ...(subjectRegExp !== undefined ? { subjectRegExp } : {}),
+    },
+  };
 }

@@ -13,3 +13,5 @@ export type {
   SignatureVerifierOptions,
 } from './types.js';
 export { buildPolicyVerifiers } from './for-policy.js';
+export { BUILT_IN, loadTrustedRoots, parseTrustedRootFlags } from './trust-files.js';
+export type { TrustedRootOrigins } from './trust-files.js';

@@ -28,8 +28,12 @@ export type Authority =
       keyless: { issuer: string; subject?: string; subjectRegExp?: string; trustedRoot?: string };
     })
   | (AuthorityBase & {
-      /** A private PKI (model-signing "certificate" mode): PEM CA certificates the chain must reach. */
-      certificate: { roots: string[] };
+      /**
+       * A private PKI (model-signing "certificate" mode): PEM CA certificates the chain must reach,
+       * and exactly one of `subject` (an exact SAN, or CN when the leaf has no SAN) or
+       * `subjectRegExp` (anchored) naming the signer.
+       */
+      certificate: { roots: string[]; subject?: string; subjectRegExp?: string };
     });
 
 export interface SignatureVerifierOptions {

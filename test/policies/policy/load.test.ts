@@ -49,10 +49,32 @@ t.test('identity regexes must be anchored, RE2 and name a signer', async (t) => 
   t.same(codes(keyless('')), ['POLICY_KEYLESS_IDENTITY@spec.signatures.authorities[0].keyless']);
 });
 
+t.test('certificate authorities must name their signer, as keyless ones do', async (t) => {
+  const certificate = (extra: string) =>
+    policy(
+      'p',
+      `signatures:\n  required: true\n  authorities:\n    - name: pki\n      certificate:\n        roots: [x]\n${extra}`,
+    );
+  t.same(codes(certificate('        subject: signer@example.com')), []);
+  t.same(codes(certificate("        subjectRegExp: '^[a-z]+@example\\.com$'")), []);
+  t.same(codes(certificate('')), [
+    'POLICY_CERTIFICATE_IDENTITY@spec.signatures.authorities[0].certificate',
+  ]);
+  t.same(codes(certificate('        subject: a\n        subjectRegExp: "^a$"')), [
+    'POLICY_CERTIFICATE_IDENTITY@spec.signatures.authorities[0].certificate',
+  ]);
+  t.same(codes(certificate("        subjectRegExp: '^.*$'")), [
+    'POLICY_REGEX_MATCHES_ALL@spec.signatures.authorities[0].certificate.subjectRegExp',
+  ]);
+  t.same(codes(certificate("        subjectRegExp: 'signer'")), [
+    'POLICY_REGEX_UNANCHORED@spec.signatures.authorities[0].certificate.subjectRegExp',
+  ]);
+});
+
 t.test('authorities: exactly one kind, unique names, at least one when required', async (t) => {
   const two = policy(
     'p',
-    'signatures:\n  required: true\n  authorities:\n    - name: a\n      key: { publicKey: x }\n      certificate: { roots: [x] }',
+    'signatures:\n  required: true\n  authorities:\n    - name: a\n      key: { publicKey: x }\n      certificate: { roots: [x], subject: x }',
   );
   t.same(codes(two), ['POLICY_AUTHORITY_KIND@spec.signatures.authorities[0]']);
   const dup = policy(

@@ -41,12 +41,18 @@ const intOld = pki.cert('int-old', {
 });
 const leaf = pki.cert('leaf', { subject: '/O=Aviary Test/CN=Signer', issuer: intA, ext: LEAF_EXT });
 
+// Every leaf below is a "Signer …"; identities have tests of their own.
+const SIGNERS = '^Signer( [A-Za-z0-9 ]+)?$';
+
 function code(chain: readonly Issued[], roots: readonly Issued[] | string[], now = NOW): string {
   const v = createSignatureVerifier({
     authorities: [
       {
         name: 'pki',
-        certificate: { roots: roots.map((r) => (typeof r === 'string' ? r : r.pem)) },
+        certificate: {
+          roots: roots.map((r) => (typeof r === 'string' ? r : r.pem)),
+          subjectRegExp: SIGNERS,
+        },
       },
     ],
     now: () => now,
@@ -190,7 +196,9 @@ t.test('a certificate with an empty subject (as Fulcio issues them)', async (t) 
     ext: [...LEAF_EXT, 'subjectAltName=critical,email:signer@example.com'],
   });
   const v = createSignatureVerifier({
-    authorities: [{ name: 'pki', certificate: { roots: [rootA.pem] } }],
+    authorities: [
+      { name: 'pki', certificate: { roots: [rootA.pem], subject: 'signer@example.com' } },
+    ],
   });
   t.match(v.verify(bundleWithChain(TEMPLATE, [anonymous, intA]), DIGEST), {
     ok: true,

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { createSignatureVerifier, type Authority } from '@aviary/policies/signature';
 import { EXAMPLES } from '../../helpers/paths.js';
 import {
+  FIXTURE_SIGNER,
   SIGNING,
   VECTORS,
   expected,
@@ -22,7 +23,10 @@ const exp = expected();
 const TRAINING = 'https://aviary.dev/fixtures/training/v1';
 const authorityFor = (keyFile: string): Authority =>
   keyFile.endsWith('.pem')
-    ? { name: 'pki', certificate: { roots: [text(path.join(SIGNING, keyFile))] } }
+    ? {
+        name: 'pki',
+        certificate: { roots: [text(path.join(SIGNING, keyFile))], subject: FIXTURE_SIGNER },
+      }
     : {
         name: 'key',
         key: { publicKey: text(path.join(SIGNING, keyFile)) },
@@ -148,7 +152,7 @@ t.test('certificate mode: roots, intermediates and time', async (t) => {
   const tiny = exp.models['tiny-classifier']!;
   const pki = (roots: string[], now?: Date) =>
     createSignatureVerifier({
-      authorities: [{ name: 'pki', certificate: { roots } }],
+      authorities: [{ name: 'pki', certificate: { roots, subject: FIXTURE_SIGNER } }],
       ...(now ? { now: () => now } : {}),
     });
   t.match(pki([text(path.join(SIGNING, 'keys/ca/root.pem'))]).verify(bundle, tiny), {
@@ -190,7 +194,7 @@ t.test(
     const root = text(path.join(SIGNING, 'keys/ca/root.pem'));
     const at = (now: Date) =>
       createSignatureVerifier({
-        authorities: [{ name: 'pki', certificate: { roots: [root] } }],
+        authorities: [{ name: 'pki', certificate: { roots: [root], subject: FIXTURE_SIGNER } }],
         now: () => now,
       });
     // The intermediate cross-signed by a root the policy does not trust, then the genuine one.
@@ -204,7 +208,10 @@ t.test(
         authorities: [
           {
             name: 'pki',
-            certificate: { roots: [text(path.join(SIGNING, 'keys/ca/other-root.pem'))] },
+            certificate: {
+              roots: [text(path.join(SIGNING, 'keys/ca/other-root.pem'))],
+              subject: FIXTURE_SIGNER,
+            },
           },
         ],
       }).verify(cross, tiny),

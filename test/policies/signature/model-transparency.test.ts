@@ -43,13 +43,16 @@ function modelDigest(c: Case, ignore = c.ignorePathsAtVerify): string {
   return folderRootDigest(model, ignore);
 }
 
+// model_signing's test leaf has no SAN; its CN (oddly, the intermediate's name) is its identity.
+const SIGNER = 'intermediate-ca';
+
 function authorityOf(c: Case): Authority {
   if (c.mode === 'key')
     return { name: 'test-key', key: { publicKey: text(path.join(BASE, c.publicKey!)) } };
   if (c.mode === 'certificate') {
     return {
       name: 'test-pki',
-      certificate: { roots: c.trustAnchors!.map((p) => text(path.join(BASE, p))) },
+      certificate: { roots: c.trustAnchors!.map((p) => text(path.join(BASE, p))), subject: SIGNER },
     };
   }
   return { name: 'ibm', keyless: { issuer: c.issuer!, subject: c.identity! } };
@@ -76,6 +79,30 @@ for (const c of cases) {
     if (c.mode === 'certificate') t.match(r, { signer: 'CN=intermediate-ca' });
   });
 }
+
+t.test('certificate mode names its signer (real model_signing signatures)', async (t) => {
+  const c = cases.find((c) => c.name === 'v1.1.0-certificate')!;
+  const roots = c.trustAnchors!.map((p) => text(path.join(BASE, p)));
+  const under = (identity: { subject?: string; subjectRegExp?: string }) =>
+    verifier(c, { name: 'pki', certificate: { roots, ...identity } }).verify(
+      bundleOf(c),
+      modelDigest(c),
+    );
+  t.match(under({ subject: SIGNER }), { ok: true }, 'the exact CN (no SAN)');
+  t.match(under({ subjectRegExp: '^intermediate-[a-z]+$' }), { ok: true }, 'a pattern');
+  t.match(under({ subject: 'someone-else' }), { ok: false, code: 'SIG_UNTRUSTED' }, 'another');
+  t.match(
+    under({ subjectRegExp: '^intermediate$' }),
+    { ok: false, code: 'SIG_UNTRUSTED' },
+    'a pattern matches the whole identity, not a part',
+  );
+  t.throws(() => under({}), { code: 'SIG_CONFIG_INVALID' }, 'no identity: refused at build');
+  t.throws(
+    () => under({ subject: SIGNER, subjectRegExp: '^x$' }),
+    { code: 'SIG_CONFIG_INVALID' },
+    'both: refused at build',
+  );
+});
 
 t.test('v0.2 compat signature', async (t) => {
   const c = cases.find((c) => c.name === 'v0.2.0-certificate')!;
@@ -130,7 +157,10 @@ t.test('derived negatives', async (t) => {
   t.match(
     verifier(cert, {
       name: 'pki',
-      certificate: { roots: [text(path.join(BASE, 'keys/certificate/int-ca-cert.pem'))] },
+      certificate: {
+        roots: [text(path.join(BASE, 'keys/certificate/int-ca-cert.pem'))],
+        subject: SIGNER,
+      },
     }).verify(bundleOf(cert), modelDigest(cert)),
     { ok: true },
     'the intermediate as the only anchor is accepted (it is a CA the policy trusts)',
@@ -138,7 +168,10 @@ t.test('derived negatives', async (t) => {
   t.match(
     verifier(key, {
       name: 'pki',
-      certificate: { roots: [text(path.join(BASE, 'keys/certificate/ca-cert.pem'))] },
+      certificate: {
+        roots: [text(path.join(BASE, 'keys/certificate/ca-cert.pem'))],
+        subject: SIGNER,
+      },
     }).verify(bundleOf(key), d),
     { ok: false, code: 'SIG_UNTRUSTED' },
     'a key-mode bundle under a PKI-only policy',
@@ -151,7 +184,10 @@ t.test('a keyless signature under a policy that also trusts a private PKI', asyn
   const c = cases.find((c) => c.name === 'v1.1.0-sigstore')!;
   const pki: Authority = {
     name: 'pki',
-    certificate: { roots: [text(path.join(BASE, 'keys/certificate/ca-cert.pem'))] },
+    certificate: {
+      roots: [text(path.join(BASE, 'keys/certificate/ca-cert.pem'))],
+      subject: SIGNER,
+    },
   };
   const v = createSignatureVerifier({
     authorities: [pki, authorityOf(c)],

@@ -8,6 +8,9 @@ export const SIGNING = path.join(FIXTURES, 'signing');
 /** The public vectors beside the project; referenced in place, never copied. */
 export const VECTORS = path.join(SHARED, 'vectors');
 
+/** The CN of the fixtures' certificate-mode signer (its leaf has no SAN). */
+export const FIXTURE_SIGNER = 'Aviary Test Model Signer';
+
 export const text = (p: string) => readFileSync(p, 'utf8');
 export const json = <T = any>(p: string): T => JSON.parse(text(p)) as T;
 export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');

@@ -9,6 +9,7 @@ import {
   type SignatureVerifierOptions,
 } from '@aviary/policies/signature';
 import {
+  FIXTURE_SIGNER,
   SIGNING,
   VECTORS,
   expected,
@@ -111,14 +112,17 @@ t.test('configuration is checked when the verifier is built', async (t) => {
       'root that is no CA',
       {
         authorities: [
-          { name: 'c', certificate: { roots: [text(path.join(SIGNING, 'keys/ca/leaf.pem'))] } },
+          {
+            name: 'c',
+            certificate: { roots: [text(path.join(SIGNING, 'keys/ca/leaf.pem'))], subject: 'x' },
+          },
         ],
       },
       'SIG_CONFIG_INVALID',
     ],
     [
       'no roots',
-      { authorities: [{ name: 'c', certificate: { roots: [] } }] },
+      { authorities: [{ name: 'c', certificate: { roots: [], subject: 'x' } }] },
       'SIG_CONFIG_INVALID',
     ],
     ['duplicate names', { authorities: [p256, p256] }, 'SIG_CONFIG_INVALID'],
@@ -215,7 +219,13 @@ t.test('a certificate-mode success expires with the certificate', async (t) => {
   let now = new Date();
   const v = createSignatureVerifier({
     authorities: [
-      { name: 'pki', certificate: { roots: [text(path.join(SIGNING, 'keys/ca/root.pem'))] } },
+      {
+        name: 'pki',
+        certificate: {
+          roots: [text(path.join(SIGNING, 'keys/ca/root.pem'))],
+          subject: FIXTURE_SIGNER,
+        },
+      },
     ],
     now: () => now,
   });
@@ -281,7 +291,7 @@ t.test('multiple authorities: the first that accepts, else the most telling fail
   const other: Authority = { name: 'other', key: { publicKey: fixtureKey('other-p256.pub') } };
   const pki: Authority = {
     name: 'pki',
-    certificate: { roots: [text(path.join(SIGNING, 'keys/ca/root.pem'))] },
+    certificate: { roots: [text(path.join(SIGNING, 'keys/ca/root.pem'))], subject: FIXTURE_SIGNER },
   };
   const v = createSignatureVerifier({ authorities: [other, pki, p256] });
   t.match(v.verify(GOOD, DIGEST), { ok: true, authority: 'p256' });

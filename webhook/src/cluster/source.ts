@@ -13,8 +13,7 @@ import {
   type SignatureCheck,
   type UnenforceablePolicy,
 } from '@aviary/policies/engine';
-import { buildPolicyVerifiers } from '@aviary/policies/signature';
-import { loadTrustedRoots } from '../deps.js';
+import { buildPolicyVerifiers, loadTrustedRoots } from '@aviary/policies/signature';
 import { Counter, Gauge, type WebhookMetrics } from '../metrics.js';
 import type { PolicySnapshot, WebhookState } from '../state.js';
 import { policyFiles, watchContent, type ContentWatcher } from '../watch.js';
@@ -200,12 +199,20 @@ export class ClusterPolicySource {
       i.inf.on('connect', () => log.debug({ resource: which }, 'informer (re)connecting'));
     }
     this.policies.inf.on('change', () => this.schedule());
-    if (this.options.policiesPath !== undefined) {
-      const policiesPath = this.options.policiesPath;
-      const roots = Object.values(this.options.trustedRoots ?? {});
+    const policiesPath = this.options.policiesPath;
+    const roots = Object.values(this.options.trustedRoots ?? {});
+    // Trusted-root files are watched even without policy files: a rotated ConfigMap applies
+    // without a restart.
+    if (policiesPath !== undefined || roots.length > 0) {
       this.fileWatcher = watchContent({
-        files: async () => [...(await policyFiles(policiesPath)), ...roots],
-        folders: [watchedFolder(policiesPath), ...roots.map((f) => path.dirname(f))],
+        files: async () => [
+          ...(policiesPath !== undefined ? await policyFiles(policiesPath) : []),
+          ...roots,
+        ],
+        folders: [
+          ...(policiesPath !== undefined ? [watchedFolder(policiesPath)] : []),
+          ...roots.map((f) => path.dirname(f)),
+        ],
         intervalMs: this.options.intervalMs ?? 2000,
         onChange: () => this.loadFiles(),
         onError: (err) => log.error({ err }, 'policy file watch failed'),
@@ -278,9 +285,7 @@ export class ClusterPolicySource {
     const log = this.log!;
     const diagnostics: Diagnostic[] = [];
     const warnings: Diagnostic[] = [];
-    const roots = await loadTrustedRoots({
-      ...(this.options.trustedRoots ? { trustedRoots: this.options.trustedRoots } : {}),
-    });
+    const roots = await loadTrustedRoots(this.options.trustedRoots);
     diagnostics.push(...roots.diagnostics);
     let policies: LoadedPolicy[] = [];
     const hash = createHash('sha256');
@@ -297,6 +302,11 @@ export class ClusterPolicySource {
       diagnostics.push(...merged.diagnostics);
       policies = merged.policies;
     }
+    // The roots are part of the revision: a rotated root alone must swap the snapshot in.
+    for (const [name, root] of Object.entries(roots.trustedRoots).sort(([a], [b]) =>
+      a < b ? -1 : 1,
+    ))
+      hash.update(`${name}\0${JSON.stringify(root)}`);
     let verifiers = new Map<string, SignatureCheck>();
     if (diagnostics.length === 0) {
       const built = buildPolicyVerifiers(policies, roots.trustedRoots);
@@ -315,6 +325,7 @@ export class ClusterPolicySource {
     }
     if (warnings.length > 0)
       log.warn({ warnings: warnings.map(formatDiagnostic) }, 'policy files loaded with warnings');
+    log.info({ trustedRoots: roots.origins }, 'trusted roots loaded');
     this.trustedRoots = roots.trustedRoots;
     this.files = { policies, verifiers, revision: hash.digest('hex').slice(0, 12) };
     // Trusted roots or file names changed: every CR is judged again.
