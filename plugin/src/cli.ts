@@ -14,8 +14,11 @@ Outside Argo CD:
                [--namespace-label K=V]... FILE...
   aviary test [DIR]     run the *.aviary-test.yaml policy test suites under DIR
   aviary verify --bundle FILE --digest sha256:HEX [--policies PATH] [--policy NAME]
+  aviary pin FILE --release NAME (--canary [--traffic N] | --stable [--force])
+             --uri URI [--storage-map FROM=TO]... [--digest sha256:HEX] [--model-dir DIR]
+             [--signature PATH] --policies PATH [--namespace NS]
 
-  check, test and verify take --trusted-root NAME=FILE (repeatable): a Sigstore
+  check, test, verify and pin take --trusted-root NAME=FILE (repeatable): a Sigstore
   trusted_root.json for keyless authorities naming NAME; public-good=FILE replaces the
   built-in root, as the webhook's flag does.
 `;
@@ -50,6 +53,8 @@ export async function run(io: CommandIO): Promise<number> {
         return await (await import('./commands/test.js')).testCommand(io, rest);
       case 'verify':
         return await (await import('./commands/verify.js')).verify(io, rest);
+      case 'pin':
+        return await (await import('./commands/pin.js')).pin(io, rest);
       case 'help':
       case '--help':
       case '-h':

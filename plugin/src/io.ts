@@ -16,4 +16,6 @@ export const EXIT = Object.freeze({
   BAD_INPUT: 2,
   /** A bug or an unexpected I/O failure in aviary itself. */
   INTERNAL: 3,
+  /** A service `aviary pin` reads (the model registry) is unreachable or failing. */
+  UNAVAILABLE: 4,
 });

@@ -3,6 +3,7 @@ import {
   buildPolicyVerifiers,
   loadTrustedRoots,
   parseTrustedRootFlags,
+  type SignatureVerifier,
 } from '@aviary/policies/signature';
 import { type Diagnostic } from '@aviary/policies';
 import {
@@ -46,7 +47,12 @@ export async function loadEngine(
   policyPath: string,
   cwd: string,
   trustedRoots?: TrustedRoots,
-): Promise<{ engine?: Engine; diagnostics: Diagnostic[]; warnings: Diagnostic[] }> {
+): Promise<{
+  engine?: Engine;
+  verifiers?: ReadonlyMap<string, SignatureVerifier>;
+  diagnostics: Diagnostic[];
+  warnings: Diagnostic[];
+}> {
   const absolute = path.resolve(cwd, policyPath);
   const { policies, diagnostics, warnings } = await readPolicyPath(
     absolute,
@@ -70,12 +76,15 @@ export function buildEngine(
   trustedRoots?: TrustedRoots,
 ): {
   engine?: Engine;
+  /** Each policy's verifier, for checks outside the engine (`aviary pin`). */
+  verifiers?: ReadonlyMap<string, SignatureVerifier>;
   diagnostics: Diagnostic[];
 } {
   const built = buildPolicyVerifiers(policies, trustedRoots);
   if (built.diagnostics.length > 0) return { diagnostics: built.diagnostics };
   return {
     engine: createEngine({ policies, verifierFor: (p) => built.verifiers.get(p.name) }),
+    verifiers: built.verifiers,
     diagnostics: [],
   };
 }

@@ -22,6 +22,11 @@ export interface AppRenderOptions {
   namespace?: string;
   /** Namespace the objects will land in (for KServe's name-length rule) when known. */
   targetNamespace?: string;
+  /**
+   * Bundles not on disk yet, by absolute path: `aviary pin` judges a release before it copies the
+   * bundle the release will name.
+   */
+  plannedBundles?: ReadonlyMap<string, unknown>;
 }
 
 export interface RenderedRelease {
@@ -146,7 +151,9 @@ async function renderOne(
     const signature = release.spec[role]?.signature;
     if (signature === undefined) continue;
     try {
-      bundles[role] = await readBundle(opts.root, path.dirname(absolute), signature);
+      bundles[role] =
+        opts.plannedBundles?.get(path.resolve(path.dirname(absolute), signature)) ??
+        (await readBundle(opts.root, path.dirname(absolute), signature));
     } catch (err) {
       ok = false;
       const fieldPath = ['spec', role, 'signature'];

@@ -15,3 +15,5 @@ export type {
 export { buildPolicyVerifiers } from './for-policy.js';
 export { BUILT_IN, loadTrustedRoots, parseTrustedRootFlags } from './trust-files.js';
 export type { TrustedRootOrigins } from './trust-files.js';
+export { modelSigningRoot, comparePaths } from './model-root.js';
+export type { ModelFileDigest } from './model-root.js';

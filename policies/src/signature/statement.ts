@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fail } from './errors.js';
 import { clip } from './bundle.js';
+import { comparePaths, modelSigningRoot } from './model-root.js';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -128,33 +129,12 @@ function compatRootDigest(subjects: unknown[]): string {
       sha256: subjectSha256(s),
     };
   });
-  files.sort((a, b) => comparePaths(a.parts, b.parts));
-  for (let i = 1; i < files.length; i++) {
-    if (comparePaths(files[i - 1]!.parts, files[i]!.parts) === 0)
+  const sorted = [...files].sort((a, b) => comparePaths(a.parts, b.parts));
+  for (let i = 1; i < sorted.length; i++) {
+    if (comparePaths(sorted[i - 1]!.parts, sorted[i]!.parts) === 0)
       fail('SIG_STATEMENT_INVALID', 'compat statement lists a file twice');
   }
-  const hash = createHash('sha256');
-  for (const f of files) hash.update(Buffer.from(f.sha256, 'hex'));
-  return hash.digest('hex');
-}
-
-function comparePaths(a: string[], b: string[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const c = compareCodePoints(a[i]!, b[i]!);
-    if (c !== 0) return c;
-  }
-  return a.length - b.length;
-}
-
-// Python compares str by code point; JS `<` compares UTF-16 units, which differ above U+FFFF.
-function compareCodePoints(a: string, b: string): number {
-  const x = [...a];
-  const y = [...b];
-  for (let i = 0; i < Math.min(x.length, y.length); i++) {
-    const d = x[i]!.codePointAt(0)! - y[i]!.codePointAt(0)!;
-    if (d !== 0) return d;
-  }
-  return x.length - y.length;
+  return modelSigningRoot(sorted);
 }
 
 function subjectSha256(subject: unknown): string {

@@ -59,6 +59,13 @@ export const artifactProperties = {
     minLength: 1,
     maxLength: 1024,
   },
+  source: {
+    description:
+      'Provenance of the artifact, e.g. models:/NAME/VERSION in an MLflow registry (written by `aviary pin`); not rendered.',
+    type: 'string',
+    minLength: 1,
+    maxLength: 1024,
+  },
 } as const;
 
 export const modelReleaseSchema = {
