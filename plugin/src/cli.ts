@@ -15,7 +15,8 @@ Outside Argo CD:
   aviary test [DIR]     run the *.aviary-test.yaml policy test suites under DIR
   aviary verify --bundle FILE --digest sha256:HEX [--policies PATH] [--policy NAME]
   aviary pin FILE --release NAME (--canary [--traffic N] | --stable [--force])
-             --uri URI [--storage-map FROM=TO]... [--digest sha256:HEX] [--model-dir DIR]
+             (--uri URI | --from models:/NAME/VERSION|models:/NAME@ALIAS [--mlflow URL])
+             [--storage-map FROM=TO]... [--digest sha256:HEX] [--model-dir DIR]
              [--signature PATH] --policies PATH [--namespace NS]
 
   check, test, verify and pin take --trusted-root NAME=FILE (repeatable): a Sigstore

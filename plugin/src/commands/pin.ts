@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { ociDigest, parseYamlStream } from '@aviary/policies';
@@ -19,7 +19,7 @@ import { reportDiagnostics, reportWarnings } from '../report.js';
 import { readBounded } from '../source/safe-path.js';
 
 export const PIN_USAGE =
-  'aviary pin FILE --release NAME (--canary [--traffic N] | --stable [--force]) --uri URI [--storage-map FROM=TO]... [--digest sha256:HEX] [--model-dir DIR] [--signature PATH] --policies PATH [--namespace NS] [--mode Knative|Standard] [--trusted-root NAME=FILE]...';
+  'aviary pin FILE --release NAME (--canary [--traffic N] | --stable [--force]) (--uri URI | --from models:/NAME/VERSION|models:/NAME@ALIAS [--mlflow URL]) [--storage-map FROM=TO]... [--digest sha256:HEX] [--model-dir DIR] [--signature PATH] --policies PATH [--namespace NS] [--mode Knative|Standard] [--trusted-root NAME=FILE]...';
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
@@ -51,6 +51,8 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
       traffic: { type: 'string' },
       force: { type: 'boolean', default: false },
       uri: { type: 'string' },
+      from: { type: 'string' },
+      mlflow: { type: 'string' },
       'storage-map': { type: 'string', multiple: true, default: [] },
       digest: { type: 'string' },
       'model-dir': { type: 'string' },
@@ -65,7 +67,10 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
   if (positionals.length !== 1) throw usage('pin takes one FILE');
   if (values.release === undefined) throw usage('--release NAME is required');
   if (values.canary === values.stable) throw usage('give exactly one of --canary and --stable');
-  if (values.uri === undefined) throw usage('--uri URI is required');
+  if ((values.uri === undefined) === (values.from === undefined))
+    throw usage('give one of --uri URI and --from REF');
+  if (values.mlflow !== undefined && values.from === undefined)
+    throw usage('--mlflow needs --from REF');
   if (values.policies === undefined) throw usage('--policies PATH is required');
   if (values.stable && values.traffic !== undefined) throw usage('--traffic goes with --canary');
   if (values.canary && values.force) throw usage('--force goes with --stable');
@@ -96,10 +101,14 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
   const current = found.release.spec;
 
   // Where the model is, and what was signed.
-  const location: { uri: string; source?: string; folder: boolean } = {
-    uri: values.uri,
+  let location: { uri: string; source?: string; folder: boolean; localCopy?: string } = {
+    uri: values.uri ?? '',
     folder: false,
   };
+  if (values.from !== undefined) {
+    const { resolveRegistry } = await import('../pin/mlflow/resolve.js');
+    location = await resolveRegistry(values.from, values.mlflow, io.env);
+  }
   const bundle =
     values.signature === undefined
       ? undefined
@@ -115,13 +124,18 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
     folder ||= d.kind === 'directory';
     digests.push(['--model-dir', `sha256:${fileOrRoot(d, bundle)}`]);
   }
+  if (location.localCopy !== undefined && (await isFolder(location.localCopy))) {
+    // MLflow records no checksum; its own copy, when this machine can read it, is one more source.
+    const d = await digestModel(location.localCopy, `the registry's copy of ${location.source}`);
+    digests.push([`the registry's copy`, `sha256:${fileOrRoot(d, bundle)}`]);
+  }
   const uri = finalUri(location.uri, maps, folder);
   const oci = ociDigest(uri);
   if (oci !== undefined) digests.push(['the oci:// URI', oci]);
   if (digests.length === 0)
     throw new PinError(
       'PIN_DIGEST_MISSING',
-      'no digest: give --model-dir (the files that were signed), --digest, or an oci://…@sha256: URI',
+      'no digest: give --model-dir (the files that were signed) or --digest; an oci://…@sha256: URI or a registry copy on this machine also serve',
     );
   const digest = digests[0]![1];
   const disagree = digests.filter(([, d]) => d !== digest);
@@ -264,6 +278,14 @@ function proveEdit(
       'PIN_EDIT_UNSUPPORTED',
       `editing ${file} in place would change more than spec.${role}; edit it by hand`,
     );
+}
+
+async function isFolder(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function realpathOr(p: string, display: string): Promise<string> {
