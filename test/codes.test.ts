@@ -13,7 +13,7 @@ t.test('the README documents every error and finding code', async (t) => {
     .filter((f) => f.endsWith('.ts'));
   const codes = new Set<string>();
   const CODE =
-    /['`"]((?:PIN|CANARY|SIG|SPEC|YAML|POLICY|EVIDENCE|STABLE|KSERVE|PARAM|USAGE|CHECK|TEST|VERIFY|REGEX|MODEL|OBJECT|IMAGE|TRUST|MLFLOW)_[A-Z_]+)['`"]/g;
+    /['`"]((?:PIN|CANARY|SIG|SPEC|YAML|POLICY|EVIDENCE|STABLE|KSERVE|PARAM|USAGE|CHECK|TEST|VERIFY|REGEX|MODEL|OBJECT|IMAGE|TRUST|MLFLOW|RENDER)_[A-Z_]+)['`"]/g;
   for (const f of files)
     for (const m of readFileSync(`${REPO}/${f}`, 'utf8').matchAll(CODE)) codes.add(m[1]!);
   t.ok(codes.size > 50, `found ${codes.size} codes`);

@@ -9,7 +9,7 @@ Argo CD plugin commands (run by argocd-cmp-server in the app folder):
   parameters          print the parameter announcement (JSON)
 
 Outside Argo CD:
-  aviary render [DIR] [--root DIR] [--mode Knative|Standard] [--namespace NS]
+  aviary render [DIR] [--root DIR] [--mode Knative|Standard] [--namespace NS] [--out FOLDER]
   aviary check [--policies PATH] [--old FILE] [--operation CREATE|UPDATE] [--namespace NS]
                [--namespace-label K=V]... FILE...
   aviary test [DIR]     run the *.aviary-test.yaml policy test suites under DIR

@@ -85,8 +85,16 @@ t.test('deploy/ against a real apiserver', { timeout: 600_000 }, async (t) => {
     path.join(certManager, 'cert-manager.io_issuers.yaml'),
     path.join(argocd, 'manifests/crds/application-crd.yaml'),
     path.join(argocd, 'manifests/crds/appproject-crd.yaml'),
+    path.join(
+      tool['FLUX_SOURCE_DIR']!,
+      'config/crd/bases/source.toolkit.fluxcd.io_ocirepositories.yaml',
+    ),
+    path.join(
+      tool['FLUX_KUSTOMIZE_DIR']!,
+      'config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml',
+    ),
   ]);
-  for (const ns of ['aviary-system', 'argocd', 'ml-prod']) {
+  for (const ns of ['aviary-system', 'argocd', 'ml-prod', 'flux-system']) {
     await apply(cluster, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }
 
@@ -177,7 +185,23 @@ t.test('deploy/ against a real apiserver', { timeout: 600_000 }, async (t) => {
     const r = await runCli(['render', path.join(EXAMPLES, app), '--namespace', 'ml-prod'], REPO);
     t.equal(r.code, 0, r.stderr);
     await dryRunAll(t, cluster, docs(r.stdout), `examples/${app}`);
+    // The same rendering as files (`render --out`, for Flux), each file applied on its own.
+    const out = path.join(overlay, `out-${app}`);
+    const o = await runCli(
+      ['render', path.join(EXAMPLES, app), '--namespace', 'ml-prod', '--out', out],
+      REPO,
+    );
+    t.equal(o.code, 0, o.stderr);
+    for (const f of readdirSync(out).sort())
+      await dryRunAll(t, cluster, docs(readFileSync(path.join(out, f), 'utf8')), `--out ${f}`);
   }
+  for (const f of ['ocirepository.yaml', 'kustomization.flux.yaml'])
+    await dryRunAll(
+      t,
+      cluster,
+      docs(readFileSync(path.join(REPO, 'deploy/examples/flux', f), 'utf8')),
+      `examples/flux/${f}`,
+    );
 });
 
 t.test('the webhook Deployment uses every file of the aviary-trust ConfigMap', async (t) => {

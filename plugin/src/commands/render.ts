@@ -8,7 +8,7 @@ import { renderApp } from '../render/app.js';
 import { reportDiagnostics } from '../report.js';
 
 export const RENDER_USAGE =
-  'aviary render [DIR] [--root DIR] [--mode Knative|Standard] [--namespace NS]';
+  'aviary render [DIR] [--root DIR] [--mode Knative|Standard] [--namespace NS] [--out FOLDER]';
 
 /** `aviary render [DIR]`: the same rendering as `generate`, outside Argo CD. */
 export async function render(io: CommandIO, args: readonly string[]): Promise<number> {
@@ -19,6 +19,7 @@ export async function render(io: CommandIO, args: readonly string[]): Promise<nu
       root: { type: 'string' },
       mode: { type: 'string', default: 'Knative' },
       namespace: { type: 'string', default: '' },
+      out: { type: 'string' },
     },
   });
   if (positionals.length > 1)
@@ -40,6 +41,17 @@ export async function render(io: CommandIO, args: readonly string[]): Promise<nu
     targetNamespace: values.namespace || undefined,
   });
   if (result.diagnostics.length > 0) return reportDiagnostics(io, result.diagnostics);
+  if (values.out !== undefined) {
+    // For GitOps tools without plugins (Flux): the same objects, one file each.
+    const out = path.resolve(io.cwd, values.out);
+    const { writeOutFolder } = await import('../render/out-folder.js');
+    const files = await writeOutFolder(out, result.objects as Record<string, unknown>[], [
+      appDir,
+      root,
+    ]);
+    io.stdout.write(`wrote ${files.length} files to ${values.out}\n`);
+    return EXIT.OK;
+  }
   io.stdout.write(emitYamlStream(result.objects));
   return EXIT.OK;
 }
