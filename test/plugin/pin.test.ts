@@ -80,14 +80,57 @@ t.test(
     t.equal(res.stdout.split('\n').length, 2, 'one line');
 
     // The result renders and passes the example policies, as a new object and as the update.
-    const old = path.join(work, `old-${n}.yaml`);
+    const old = path.join(r, 'churn-canary/before.yaml');
     writeFileSync(old, before);
-    const check = await runCli(
-      ['check', '--policies', POLICIES, '--namespace', 'ml-prod', path.join(r, CHURN)],
-      work,
+    for (const extra of [[], ['--old', old, '--operation', 'UPDATE']]) {
+      const check = await runCli(
+        ['check', '--policies', POLICIES, '--namespace', 'ml-prod', ...extra, path.join(r, CHURN)],
+        work,
+      );
+      t.equal(check.code, 0, check.stdout + check.stderr);
+      t.match(check.stdout, /^ALLOWED churn .*production, production-signatures/);
+    }
+  },
+);
+
+t.test(
+  'what model_signing signs: a single file, and a folder holding its own bundle',
+  async (t) => {
+    const single = path.join(ci, 'single');
+    mkdirSync(single);
+    const file = path.join(single, 'model.onnx');
+    writeFileSync(file, 'one file model');
+    const fileBundle = signModel(modelSigning, file, path.join(ci, 'single.sigstore.json'));
+    const r = repo();
+    const res = await pin(
+      r,
+      CHURN,
+      ...canary('gs://models-prod/churn/2.2.0/model.onnx'),
+      '--model-dir',
+      file,
+      '--signature',
+      fileBundle,
     );
-    t.equal(check.code, 0, check.stdout + check.stderr);
-    t.match(check.stdout, /^ALLOWED churn .*production, production-signatures/);
+    t.equal(res.code, 0, res.stderr);
+    t.match(
+      read(r, CHURN),
+      `    digest: ${boundDigest(fileBundle)}\n`,
+      'sha256 of the file digest',
+    );
+    t.match(
+      read(r, CHURN),
+      '    uri: gs://models-prod/churn/2.2.0/model.onnx\n',
+      'a file gets no slash',
+    );
+
+    // model_signing leaves out the bundle it writes inside the folder; so does pin.
+    const holder = writeModel(path.join(ci, 'holder'), '3.0.0');
+    const inner = signModel(modelSigning, holder, path.join(holder, 'model.sig'));
+    const r2 = repo();
+    const res2 = await pin(r2, CHURN, ...canary(), '--model-dir', holder, '--signature', inner);
+    t.equal(res2.code, 0, res2.stderr);
+    t.match(read(r2, CHURN), `    digest: ${boundDigest(inner)}\n`);
+    t.match(read(r2, CHURN), '    signature: ../signatures/model.sig\n');
   },
 );
 
