@@ -12,11 +12,21 @@ export interface MlflowServer {
 }
 
 /**
- * A real `mlflow server` on loopback: sqlite backend, a plain file artifact root (no artifact
- * proxy, so versions are `file://` locations, as with a shared filesystem), one worker.
+ * A real `mlflow server` on loopback with a sqlite backend and one worker. `file`: a plain file
+ * artifact root, no proxy, so versions are `file://` locations (as with a shared filesystem);
+ * `proxied`: MLflow's default artifact proxy over a file destination, so versions are
+ * `mlflow-artifacts:/…` and their files are served by the tracking server itself.
  */
-export async function startMlflow(python: string, dir: string): Promise<MlflowServer> {
+export async function startMlflow(
+  python: string,
+  dir: string,
+  artifacts: 'file' | 'proxied',
+): Promise<MlflowServer> {
   const port = await freePort();
+  const store =
+    artifacts === 'file'
+      ? ['--default-artifact-root', `file://${path.join(dir, 'artifacts')}`, '--no-serve-artifacts']
+      : ['--artifacts-destination', `file://${path.join(dir, 'proxied')}`];
   const child = spawn(
     python,
     [
@@ -28,10 +38,8 @@ export async function startMlflow(python: string, dir: string): Promise<MlflowSe
       '--port',
       String(port),
       '--backend-store-uri',
-      `sqlite:///${path.join(dir, 'mlflow.db')}`,
-      '--default-artifact-root',
-      `file://${path.join(dir, 'artifacts')}`,
-      '--no-serve-artifacts',
+      `sqlite:///${path.join(dir, `mlflow-${artifacts}.db`)}`,
+      ...store,
       '--workers',
       '1',
     ],

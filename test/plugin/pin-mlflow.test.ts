@@ -12,9 +12,13 @@ import { POLICIES, boundDigest, exampleRepo, pinPeers, signModel } from '../pin/
 t.setTimeout(300_000);
 const { modelSigning, mlflowPython } = pinPeers();
 const work = mkdtempSync(path.join(tmpdir(), 'aviary-pin-mlflow-'));
-const server = await startMlflow(mlflowPython, work);
+const [server, proxied] = await Promise.all([
+  startMlflow(mlflowPython, work, 'file'),
+  startMlflow(mlflowPython, work, 'proxied'),
+]);
 t.teardown(() => {
   server.stop();
+  proxied.stop();
   rmSync(work, { recursive: true, force: true });
 });
 const model = (v: string) => {
@@ -27,6 +31,7 @@ const model = (v: string) => {
 const v1 = model('1.0.0');
 const v2 = model('2.0.0');
 const versions = registerVersions(mlflowPython, server.url, 'churn', 'champion', v1, v2);
+const proxiedVersions = registerVersions(mlflowPython, proxied.url, 'churn', 'champion', v1, v2);
 const bundle = signModel(modelSigning, v2, path.join(work, 'churn-3.0.0.sigstore.json'));
 const DIGEST = boundDigest(bundle);
 const ROOT = `file://${path.join(work, 'artifacts')}/`;
@@ -128,6 +133,54 @@ t.test("the registry's own copy is a digest source, and must agree", async (t) =
   t.match(bad.stderr, /PIN_DIGEST_CONFLICT/);
   t.equal(read(r2), before);
 });
+
+t.test(
+  'behind the artifact proxy: mlflow-artifacts: mapped, the copy read through the proxy',
+  async (t) => {
+    const r = repo();
+    const before = read(r);
+    const proxy = [
+      '--mlflow',
+      proxied.url,
+      '--storage-map',
+      'mlflow-artifacts:/=s3://models-prod/mlartifacts/',
+    ];
+    // No --model-dir: the proxy serves the registry's copy, whose root digest is what was signed.
+    const res = await pin(r, ['--from', 'models:/churn@champion', ...proxy, '--signature', bundle]);
+    t.equal(res.code, 0, res.stderr);
+    t.match(proxiedVersions['2'], /^mlflow-artifacts:\//);
+    const uri = `s3://models-prod/mlartifacts/${proxiedVersions['2']!.slice('mlflow-artifacts:/'.length)}/`;
+    const x = before.split('\n');
+    t.same(
+      read(r)
+        .split('\n')
+        .filter((l, i) => l !== x[i]),
+      [
+        `    uri: ${uri}`,
+        `    digest: ${DIGEST}`,
+        '    signature: ../signatures/churn-3.0.0.sigstore.json',
+        '    source: models:/churn/2',
+        '',
+      ],
+      'only the pinned fields; the running share kept',
+    );
+    // Version 1's copy is not what --model-dir holds; and unmapped, the proxy's scheme is refused.
+    for (const [args, pattern] of [
+      [['--from', 'models:/churn/1', ...proxy, '--model-dir', v2], /PIN_DIGEST_CONFLICT/],
+      [
+        ['--from', 'models:/churn/2', '--mlflow', proxied.url, '--model-dir', v2],
+        /PIN_URI_UNREADABLE/,
+      ],
+    ] as const) {
+      const r2 = repo();
+      const b = read(r2);
+      const bad = await pin(r2, [...args]);
+      t.equal(bad.code, 2);
+      t.match(bad.stderr, pattern);
+      t.equal(read(r2), b);
+    }
+  },
+);
 
 t.test('unknown model, version or alias; bad references; unmapped locations', async (t) => {
   const cases: [string, string[], Record<string, string>, number, RegExp][] = [

@@ -10,7 +10,7 @@ import { replaceArtifact, type ArtifactRecord, type Role } from '../pin/edit.js'
 import { PinError } from '../pin/errors.js';
 import { finalUri, parseStorageMaps } from '../pin/location.js';
 import { judge } from '../pin/judge.js';
-import { digestModel } from '../pin/model-digest.js';
+import { digestModel, type ModelDigest } from '../pin/model-digest.js';
 import { findRelease } from '../pin/release-file.js';
 import { placeSignature, readSignature, verifySignature, type Bundle } from '../pin/signature.js';
 import { writeAtomic } from '../pin/write.js';
@@ -101,7 +101,13 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
   const current = found.release.spec;
 
   // Where the model is, and what was signed.
-  let location: { uri: string; source?: string; folder: boolean; localCopy?: string } = {
+  let location: {
+    uri: string;
+    source?: string;
+    folder: boolean;
+    localCopy?: string;
+    copy?: ModelDigest;
+  } = {
     uri: values.uri ?? '',
     folder: false,
   };
@@ -129,6 +135,8 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
     const d = await digestModel(location.localCopy, `the registry's copy of ${location.source}`);
     digests.push([`the registry's copy`, `sha256:${fileOrRoot(d, bundle)}`]);
   }
+  if (location.copy !== undefined)
+    digests.push([`the registry's copy`, `sha256:${fileOrRoot(location.copy, bundle)}`]);
   const uri = finalUri(location.uri, maps, folder);
   const oci = ociDigest(uri);
   if (oci !== undefined) digests.push(['the oci:// URI', oci]);
@@ -232,10 +240,7 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
  * its root is sha256 over that file's sha256; a message signature (cosign sign-blob) signs the
  * file's own sha256; unsigned, the blob digest.
  */
-function fileOrRoot(
-  d: Awaited<ReturnType<typeof digestModel>>,
-  bundle: Bundle | undefined,
-): string {
+function fileOrRoot(d: ModelDigest, bundle: Bundle | undefined): string {
   if (d.kind === 'directory') return d.root;
   if (bundle?.kind === 'dsse') return modelSigningRoot([{ parts: ['f'], sha256: d.sha256 }]);
   return d.sha256;

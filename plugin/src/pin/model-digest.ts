@@ -6,7 +6,7 @@ import { PinError } from './errors.js';
 import { modelSigningRoot, type ModelFileDigest } from '@aviary/policies/signature';
 
 /** model_signing's default ignores, relative to the model folder (top level only, as it has them). */
-const GIT_PATHS = ['.git', '.gitattributes', '.github', '.gitignore'];
+export const GIT_PATHS = ['.git', '.gitattributes', '.github', '.gitignore'];
 /** Default: 100 000 files. A model folder is a few files; a bound keeps a bad path from walking a disk. */
 export const MAX_MODEL_FILES = 100_000;
 

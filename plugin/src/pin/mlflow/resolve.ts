@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../../io.js';
 import { PinError } from '../errors.js';
+import type { ModelDigest } from '../model-digest.js';
+import { digestProxied } from './artifacts.js';
 import { registryClient } from './client.js';
 
 export interface RegistryLocation {
@@ -12,6 +14,8 @@ export interface RegistryLocation {
   folder: true;
   /** The registry's own copy when it is a folder on this machine (`file://` artifact root). */
   localCopy?: string;
+  /** The digest of the registry's own copy read through its artifact proxy (`mlflow-artifacts:`). */
+  copy?: ModelDigest;
 }
 
 const NAME = '[^/@\\s][^@\\s]{0,255}';
@@ -71,11 +75,13 @@ export async function resolveRegistry(
       localCopy = undefined;
     }
   }
+  const copy = await digestProxied(client, location);
   return {
     uri: location,
     source: `models:/${name}/${version}`,
     folder: true,
     ...(localCopy !== undefined ? { localCopy } : {}),
+    ...(copy !== undefined ? { copy } : {}),
   };
 }
 
