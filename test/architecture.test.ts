@@ -24,6 +24,7 @@ const ALLOWED: Record<string, RegExp[]> = {
     /^json-schema-to-ts$/,
     /^@sigstore\//,
     /^re2js$/,
+    /^@noble\/curves\/nist\.js$/,
   ],
   plugin: [/^@aviary\/policies(\/(engine|signature))?$/, /^yaml$/, /^json-schema-to-ts$/],
   webhook: [
