@@ -32,6 +32,8 @@ const ALLOWED: Record<string, RegExp[]> = {
     /^fastify$/,
     /^@fastify\//,
     /^@kubernetes\/client-node$/,
+    /^@peculiar\/x509$/,
+    /^reflect-metadata$/, // the polyfill @peculiar/x509 requires
     /^json-schema-to-ts$/,
   ],
 };
