@@ -24,6 +24,7 @@ const ALLOWED: Record<string, RegExp[]> = {
     /^json-schema-to-ts$/,
     /^@sigstore\//,
     /^re2js$/,
+    /^@noble\/curves\/nist\.js$/,
   ],
   plugin: [/^@aviary\/policies(\/(engine|signature))?$/, /^yaml$/, /^json-schema-to-ts$/],
   webhook: [
@@ -31,6 +32,8 @@ const ALLOWED: Record<string, RegExp[]> = {
     /^fastify$/,
     /^@fastify\//,
     /^@kubernetes\/client-node$/,
+    /^@peculiar\/x509$/,
+    /^reflect-metadata$/, // the polyfill @peculiar/x509 requires
     /^json-schema-to-ts$/,
   ],
 };

@@ -27,7 +27,7 @@ import {
 // not only fastify's inject.
 
 const LABELS: Record<string, Record<string, string>> = { 'ml-signed': { env: 'prod' } };
-const ca = testCert().cert;
+const ca = (await testCert()).cert;
 
 const startApp = (t: Test, files: Record<string, string> = POLICIES) =>
   startTestApp(t, files, (ns) => LABELS[ns] ?? {});
@@ -454,7 +454,7 @@ t.test('bad input: 400/413/415 with a JSON error, and the next review is unaffec
 t.test('not ready: /readyz 503 and /validate 503 until a policy set is active', async (t) => {
   const metrics = createMetrics();
   const state = new WebhookState(metrics);
-  const app = buildApp(state, { https: testCert(), logger: false });
+  const app = buildApp(state, { https: await testCert(), logger: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   t.teardown(() => app.close());
   const port = (app.server.address() as { port: number }).port;
@@ -528,7 +528,7 @@ t.test(
     state.snapshot = (await loadPolicySnapshot({ policies: dir })).snapshot;
     const sink = logSink();
     const app = buildApp(state, {
-      https: testCert(),
+      https: await testCert(),
       logger: { level: 'info', stream: sink.stream },
     });
     // Other work holding the event loop right after the answer went out (as other connections'

@@ -14,14 +14,15 @@ const S3_ONLY = policy('prod', 's3');
 const S3_GS = policy('prod', 's3, gs');
 const BROKEN = `${policy('prod', 's3, gs')}  mode: enforcing\n`;
 
-const ca = testCert().cert;
+const pair = await testCert();
+const ca = pair.cert;
 const gsObject = isvc({ uri: 'gs://models/iris/1/' });
 
 /** A test folder with the TLS pair beside `policies/` (the given files). */
 function folder(t: Test, files: Record<string, string | Record<string, string>>): string {
   return t.testdir({
-    'tls.crt': testCert().cert,
-    'tls.key': testCert().key,
+    'tls.crt': pair.cert,
+    'tls.key': pair.key,
     policies: files,
   });
 }

@@ -192,8 +192,8 @@ t.test(
 t.test('aviary-webhook --cert/--key', async (t) => {
   const dir = t.testdir({
     policies: { 'p.yaml': POLICY },
-    'tls.crt': testCert().cert,
-    'tls.key': testCert().key,
+    'tls.crt': (await testCert()).cert,
+    'tls.key': (await testCert()).key,
   });
   const w = await spawnWebhook(t, [
     '--policies',
@@ -207,7 +207,7 @@ t.test('aviary-webhook --cert/--key', async (t) => {
     '--host',
     '127.0.0.1',
   ]);
-  const r = await send(w.port, { path: '/readyz', ca: testCert().cert });
+  const r = await send(w.port, { path: '/readyz', ca: (await testCert()).cert });
   t.equal(r.status, 200);
   w.child.kill('SIGINT');
   t.same(await w.exit, [0, null]);
@@ -229,8 +229,8 @@ t.test('exit codes: 2 on bad usage, 1 when it cannot start', async (t) => {
 
   const dir = t.testdir({
     'p.yaml': POLICY,
-    'tls.crt': testCert().cert,
-    'other.key': generateSelfSigned({ hosts: ['localhost'] }).key,
+    'tls.crt': (await testCert()).cert,
+    'other.key': (await generateSelfSigned({ hosts: ['localhost'] })).key,
   });
   const mismatched = await run([
     '--policies',

@@ -78,7 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let pair: CheckedPair;
   let selfSignedCert: string | undefined;
   if ('selfSigned' in opts.tls) {
-    const generated = generateSelfSigned({
+    const generated = await generateSelfSigned({
       hosts: opts.tls.hosts ?? [...DEFAULT_SELF_SIGNED_HOSTS, hostname()],
     });
     pair = checkPair(generated.cert, generated.key);
