@@ -6,7 +6,7 @@ import { policy } from '../../helpers/isvc.js';
 import { NOT_A_ROOT, PUBLIC_GOOD, withoutFulcio } from '../../helpers/keyless.js';
 
 // loadPolicySet: the one loader of the CLI and the webhook. The webhook's own use of it is in
-// test/webhook/deps.test.ts; the CLI-against-webhook comparison in test/loader-parity.test.ts.
+// test/webhook/file-source.test.ts; the CLI-against-webhook comparison in test/cli-webhook-parity.test.ts.
 
 const PIN = policy('pin', 'pinning: {allowedSchemes: [s3]}');
 const codes = (d: { code: string }[]) => d.map((x) => x.code);
