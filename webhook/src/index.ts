@@ -4,7 +4,6 @@ export type { AppOptions, WebhookApp } from './app.js';
 export {
   ADMISSION_API_VERSION,
   AUDIT_KEYS,
-  MAX_OBJECT_DEPTH,
   MAX_WARNING_CHARS,
   decisionResponse,
   governedKindOf,

@@ -4,7 +4,7 @@ import type { X509Certificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toTrustMaterial } from '@sigstore/verify';
 import { MemoCertificate } from './memo-certificate.js';
-import { isObject } from './statement.js';
+import { isObject } from '../object.js';
 
 let publicGood: unknown;
 
