@@ -1,11 +1,10 @@
 import {
   formatDiagnostic,
   governedKind,
-  isObject,
-  type Obj,
   type Diagnostic,
   type GovernedKind,
 } from '@aviary/policies';
+import { isObject, type Obj } from '@aviary/policies';
 import type { Decision, PolicyFinding } from '@aviary/policies/engine';
 import { denialMessage, formatFinding } from '@aviary/policies/engine';
 
