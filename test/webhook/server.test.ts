@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import t, { type Test } from 'tap';
+import { UsageError } from '@aviary/policies';
 import { DEFAULT_PORT, generateSelfSigned, parseOptions } from '@aviary/webhook';
 import { isvc } from '../helpers/isvc.js';
 import { REPO } from '../helpers/paths.js';
@@ -84,7 +85,16 @@ t.test('flags', async (t) => {
     [[...base, '--self-signed', '--bogus'], /Unknown option/],
     [[...base, '--self-signed', 'positional'], /Unexpected argument|positional/],
   ];
-  for (const [argv, message] of bad) t.throws(() => parseOptions(argv), message, argv.join(' '));
+  for (const [argv, message] of bad) {
+    t.throws(() => parseOptions(argv), message, argv.join(' '));
+    // One UsageError for the CLI and the webhook: the code, not the wording, is the contract.
+    t.throws(() => parseOptions(argv), { code: 'USAGE_INVALID' }, argv.join(' '));
+    try {
+      parseOptions(argv);
+    } catch (err) {
+      t.ok(err instanceof UsageError, `${argv.join(' ')}: the policies package's UsageError`);
+    }
+  }
 });
 
 interface Spawned {

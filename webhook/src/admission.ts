@@ -4,6 +4,7 @@ import {
   type Diagnostic,
   type GovernedKind,
 } from '@aviary/policies';
+import { isObject, type Obj } from '@aviary/policies';
 import type { Decision, PolicyFinding } from '@aviary/policies/engine';
 import { denialMessage, formatFinding } from '@aviary/policies/engine';
 
@@ -21,12 +22,6 @@ export const MAX_WARNING_CHARS = 120;
 export const MAX_WARNINGS_TOTAL = 4000;
 /** Audit annotation values are capped so one review cannot bloat the audit log. */
 export const MAX_ANNOTATION_CHARS = 8192;
-/**
- * Deepest nesting evaluated in `request.object`. A real InferenceService nests about 12 levels;
- * a pathological object is denied rather than walked.
- */
-export const MAX_OBJECT_DEPTH = 64;
-
 /**
  * Audit annotation keys. The apiserver prefixes each with the webhook's name and a slash (for
  * the webhook `validate.aviary.dev`: `validate.aviary.dev/decision`), and drops any key that then
@@ -86,8 +81,6 @@ export interface AdmissionReviewResponse {
   response: AdmissionResponse;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const OPERATIONS: readonly string[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
 
 function invalid(code: string, message: string): ParsedReview {
@@ -124,7 +117,7 @@ export function isPolicyWrite(r: AdmissionRequest): boolean {
  * everything else the apiserver adds (userInfo, options, resource…) is ignored.
  */
 export function parseReview(body: unknown): ParsedReview {
-  if (!isObj(body)) return invalid('REVIEW_INVALID', 'the body must be a JSON object');
+  if (!isObject(body)) return invalid('REVIEW_INVALID', 'the body must be a JSON object');
   if (body['apiVersion'] !== ADMISSION_API_VERSION)
     return invalid(
       'API_VERSION',
@@ -132,7 +125,7 @@ export function parseReview(body: unknown): ParsedReview {
     );
   if (body['kind'] !== ADMISSION_KIND) return invalid('KIND', `kind must be ${ADMISSION_KIND}`);
   const req = body['request'];
-  if (!isObj(req)) return invalid('REQUEST_MISSING', 'request must be an object');
+  if (!isObject(req)) return invalid('REQUEST_MISSING', 'request must be an object');
   const uid = req['uid'];
   if (typeof uid !== 'string' || uid === '' || uid.length > 256)
     return invalid('UID', 'request.uid must be a non-empty string (at most 256 characters)');
@@ -141,7 +134,7 @@ export function parseReview(body: unknown): ParsedReview {
     return invalid('OPERATION', 'request.operation must be CREATE, UPDATE, DELETE or CONNECT');
   const kind = req['kind'];
   if (
-    !isObj(kind) ||
+    !isObject(kind) ||
     typeof kind['group'] !== 'string' ||
     typeof kind['version'] !== 'string' ||
     typeof kind['kind'] !== 'string'
@@ -166,15 +159,15 @@ export function parseReview(body: unknown): ParsedReview {
     ...(typeof req['subResource'] === 'string' ? { subResource: req['subResource'] } : {}),
   };
   if (isPolicyWrite(request)) {
-    if (!isObj(request.object))
+    if (!isObject(request.object))
       return invalid('OBJECT', `request.object must be an object on ${operation}`);
     request.name ??= metadataField(request.object, 'name');
   }
   const governed = reviewedKind(request);
   if (governed !== undefined) {
-    if (!isObj(request.object))
+    if (!isObject(request.object))
       return invalid('OBJECT', `request.object must be an object on ${operation}`);
-    if (operation === 'UPDATE' && !isObj(request.oldObject))
+    if (operation === 'UPDATE' && !isObject(request.oldObject))
       return invalid('OLD_OBJECT', 'request.oldObject must be an object on UPDATE');
     if (!governed.namespaced) {
       // Cluster-scoped: the apiserver sends no namespace, and none may narrow the policies that
@@ -195,8 +188,8 @@ export function parseReview(body: unknown): ParsedReview {
 }
 
 function metadataField(object: unknown, field: string): string | undefined {
-  const meta = isObj(object) ? object['metadata'] : undefined;
-  const v = isObj(meta) ? meta[field] : undefined;
+  const meta = isObject(object) ? object['metadata'] : undefined;
+  const v = isObject(meta) ? meta[field] : undefined;
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
@@ -207,7 +200,7 @@ function metadataField(object: unknown, field: string): string | undefined {
  */
 export function kindMismatch(r: AdmissionRequest): string | undefined {
   const check = (field: string, value: unknown) => {
-    const kind = isObj(value) ? value['kind'] : undefined;
+    const kind = isObject(value) ? value['kind'] : undefined;
     if (kind === r.kind.kind) return undefined;
     const shown = typeof kind === 'string' ? JSON.stringify(truncate(kind, 64)) : 'not a string';
     return `request.${field}.kind is ${shown}, not request.kind.kind ${JSON.stringify(r.kind.kind)}`;

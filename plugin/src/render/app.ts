@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   SpecError,
+  isObject,
   kserveRules,
   validateModelRelease,
   type DeploymentMode,
@@ -84,7 +85,7 @@ export async function renderSources(
     const value = doc.value;
     if (value === null || value === undefined) continue;
     const where = { file, line: doc.line, column: 1 };
-    if (typeof value !== 'object' || Array.isArray(value)) {
+    if (!isObject(value)) {
       diagnostics.push({
         code: 'SPEC_NOT_AN_OBJECT',
         message: 'document is neither a ModelRelease nor a Kubernetes object',
@@ -92,7 +93,7 @@ export async function renderSources(
       });
       continue;
     }
-    const obj = value as Record<string, unknown>;
+    const obj = value;
     let output: unknown;
     if (obj['kind'] === 'ModelRelease') {
       const rendered = await renderOne(source, opts, diagnostics);
@@ -220,11 +221,8 @@ function isKubernetesObject(obj: Record<string, unknown>): boolean {
     obj['apiVersion'] !== '' &&
     typeof obj['kind'] === 'string' &&
     obj['kind'] !== '' &&
-    meta !== null &&
-    typeof meta === 'object' &&
-    !Array.isArray(meta) &&
-    (typeof (meta as Record<string, unknown>)['name'] === 'string' ||
-      typeof (meta as Record<string, unknown>)['generateName'] === 'string')
+    isObject(meta) &&
+    (typeof meta['name'] === 'string' || typeof meta['generateName'] === 'string')
   );
 }
 

@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Diagnostic } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_TRUSTED_ROOT } from './config.js';
-import { isObject } from './statement.js';
+import { isObject } from '../object.js';
 import { keylessVerifier, loadPublicGoodTrustedRoot } from './trusted-root.js';
 
 /** Where each trusted root came from: `built-in`, or the file it was read from. */

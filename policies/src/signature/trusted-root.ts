@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toTrustMaterial } from '@sigstore/verify';
-import { isObject } from './statement.js';
+import { isObject } from '../object.js';
 
 let publicGood: unknown;
 

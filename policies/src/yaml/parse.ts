@@ -8,6 +8,7 @@ import {
   type Document,
 } from 'yaml';
 import type { Diagnostic } from '../errors.js';
+import { MAX_OBJECT_DEPTH } from '../object.js';
 import { checkMeaning } from './meaning.js';
 import { KUBERNETES_READ } from './schema.js';
 
@@ -22,8 +23,8 @@ export const YAML_LIMITS = Object.freeze({
   maxAliasCount: 50,
   /** Default: 200 documents per file. */
   maxDocuments: 200,
-  /** Default: 64 levels of nesting; Kubernetes objects are far shallower. */
-  maxDepth: 64,
+  /** Levels of nesting; Kubernetes objects are far shallower. */
+  maxDepth: MAX_OBJECT_DEPTH,
 });
 
 export interface ParsedDocument {
