@@ -1,3 +1,4 @@
+import type { CodeIn } from '../codes.js';
 import type { Finding } from '../finding.js';
 import { FRAMEWORK_KEYS } from './locations.js';
 import { DEPLOYMENT_MODE_ANNOTATION } from './types.js';
@@ -24,8 +25,10 @@ const CANARY_FORBIDDEN = [
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-export function kserveRules(isvc: unknown, namespace: string | undefined): Finding[] {
-  const out: Finding[] = [];
+type KserveFinding = Finding<CodeIn<'kserve'>>;
+
+export function kserveRules(isvc: unknown, namespace: string | undefined): KserveFinding[] {
+  const out: KserveFinding[] = [];
   if (!isObj(isvc)) return [{ code: 'KSERVE_NOT_OBJECT', path: '', message: 'not an object' }];
   const meta = isObj(isvc['metadata']) ? isvc['metadata'] : {};
   const spec = isObj(isvc['spec']) ? isvc['spec'] : {};
@@ -185,7 +188,7 @@ function checkPredictorName(
   path: string,
   isvc: string,
   ns: string,
-  out: Finding[],
+  out: KserveFinding[],
 ): void {
   if (!NAME.test(pname)) {
     out.push({
@@ -208,7 +211,7 @@ function checkPredictorName(
 function checkComponent(
   c: Obj,
   path: string,
-  out: Finding[],
+  out: KserveFinding[],
   kind: 'predictor' | 'transformer' | 'explainer' = 'predictor',
 ): void {
   if (kind === 'predictor') {
@@ -249,7 +252,7 @@ function checkComponent(
   findPythonPath(c, path, out);
 }
 
-function findPythonPath(value: unknown, path: string, out: Finding[]): void {
+function findPythonPath(value: unknown, path: string, out: KserveFinding[]): void {
   if (Array.isArray(value)) {
     value.forEach((v, i) => findPythonPath(v, `${path}[${i}]`, out));
   } else if (isObj(value)) {
