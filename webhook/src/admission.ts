@@ -1,6 +1,7 @@
 import {
   formatDiagnostic,
   governedKind,
+  type CodeIn,
   type Diagnostic,
   type GovernedKind,
 } from '@aviary/policies';
@@ -59,7 +60,7 @@ export interface AdmissionRequest {
 }
 
 export type ParsedReview =
-  { ok: true; request: AdmissionRequest } | { ok: false; code: string; message: string };
+  { ok: true; request: AdmissionRequest } | { ok: false; code: AdmissionCode; message: string };
 
 export interface AdmissionStatus {
   code: number;
@@ -83,8 +84,10 @@ export interface AdmissionReviewResponse {
 
 const OPERATIONS: readonly string[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
 
-function invalid(code: string, message: string): ParsedReview {
-  return { ok: false, code: `ADMISSION_${code}`, message };
+type AdmissionCode = CodeIn<'admission'>;
+
+function invalid(code: AdmissionCode, message: string): ParsedReview {
+  return { ok: false, code, message };
 }
 
 /** The governed kind a request names (by group and kind, any version), if any. */
@@ -117,21 +120,28 @@ export function isPolicyWrite(r: AdmissionRequest): boolean {
  * everything else the apiserver adds (userInfo, options, resource…) is ignored.
  */
 export function parseReview(body: unknown): ParsedReview {
-  if (!isObject(body)) return invalid('REVIEW_INVALID', 'the body must be a JSON object');
+  if (!isObject(body)) return invalid('ADMISSION_REVIEW_INVALID', 'the body must be a JSON object');
   if (body['apiVersion'] !== ADMISSION_API_VERSION)
     return invalid(
-      'API_VERSION',
+      'ADMISSION_API_VERSION',
       `apiVersion must be ${ADMISSION_API_VERSION} (list only "v1" in admissionReviewVersions)`,
     );
-  if (body['kind'] !== ADMISSION_KIND) return invalid('KIND', `kind must be ${ADMISSION_KIND}`);
+  if (body['kind'] !== ADMISSION_KIND)
+    return invalid('ADMISSION_KIND', `kind must be ${ADMISSION_KIND}`);
   const req = body['request'];
-  if (!isObject(req)) return invalid('REQUEST_MISSING', 'request must be an object');
+  if (!isObject(req)) return invalid('ADMISSION_REQUEST_MISSING', 'request must be an object');
   const uid = req['uid'];
   if (typeof uid !== 'string' || uid === '' || uid.length > 256)
-    return invalid('UID', 'request.uid must be a non-empty string (at most 256 characters)');
+    return invalid(
+      'ADMISSION_UID',
+      'request.uid must be a non-empty string (at most 256 characters)',
+    );
   const operation = req['operation'];
   if (typeof operation !== 'string' || !OPERATIONS.includes(operation))
-    return invalid('OPERATION', 'request.operation must be CREATE, UPDATE, DELETE or CONNECT');
+    return invalid(
+      'ADMISSION_OPERATION',
+      'request.operation must be CREATE, UPDATE, DELETE or CONNECT',
+    );
   const kind = req['kind'];
   if (
     !isObject(kind) ||
@@ -139,13 +149,13 @@ export function parseReview(body: unknown): ParsedReview {
     typeof kind['version'] !== 'string' ||
     typeof kind['kind'] !== 'string'
   )
-    return invalid('REQUEST_KIND', 'request.kind must be {group, version, kind} strings');
+    return invalid('ADMISSION_REQUEST_KIND', 'request.kind must be {group, version, kind} strings');
   for (const field of ['namespace', 'name', 'subResource'] as const) {
     if (req[field] !== undefined && req[field] !== null && typeof req[field] !== 'string')
-      return invalid('REQUEST_INVALID', `request.${field} must be a string`);
+      return invalid('ADMISSION_REQUEST_INVALID', `request.${field} must be a string`);
   }
   if (req['dryRun'] !== undefined && req['dryRun'] !== null && typeof req['dryRun'] !== 'boolean')
-    return invalid('REQUEST_INVALID', 'request.dryRun must be a boolean');
+    return invalid('ADMISSION_REQUEST_INVALID', 'request.dryRun must be a boolean');
 
   const request: AdmissionRequest = {
     uid,
@@ -160,15 +170,15 @@ export function parseReview(body: unknown): ParsedReview {
   };
   if (isPolicyWrite(request)) {
     if (!isObject(request.object))
-      return invalid('OBJECT', `request.object must be an object on ${operation}`);
+      return invalid('ADMISSION_OBJECT', `request.object must be an object on ${operation}`);
     request.name ??= metadataField(request.object, 'name');
   }
   const governed = reviewedKind(request);
   if (governed !== undefined) {
     if (!isObject(request.object))
-      return invalid('OBJECT', `request.object must be an object on ${operation}`);
+      return invalid('ADMISSION_OBJECT', `request.object must be an object on ${operation}`);
     if (operation === 'UPDATE' && !isObject(request.oldObject))
-      return invalid('OLD_OBJECT', 'request.oldObject must be an object on UPDATE');
+      return invalid('ADMISSION_OLD_OBJECT', 'request.oldObject must be an object on UPDATE');
     if (!governed.namespaced) {
       // Cluster-scoped: the apiserver sends no namespace, and none may narrow the policies that
       // apply (a ClusterServingRuntime serves every namespace).
@@ -176,7 +186,10 @@ export function parseReview(body: unknown): ParsedReview {
     } else if (request.namespace === undefined || request.namespace === '') {
       const ns = metadataField(request.object, 'namespace');
       if (ns === undefined)
-        return invalid('NAMESPACE', `request.namespace is required for a ${governed.kind}`);
+        return invalid(
+          'ADMISSION_NAMESPACE',
+          `request.namespace is required for a ${governed.kind}`,
+        );
       request.namespace = ns;
     }
     if (request.name === undefined) {

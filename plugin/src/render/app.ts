@@ -1,9 +1,11 @@
 import path from 'node:path';
 import {
+  SPEC_KSERVE_CODE,
   SpecError,
   isObject,
   kserveRules,
   validateModelRelease,
+  type Code,
   type DeploymentMode,
   type Diagnostic,
   type InferenceService,
@@ -171,7 +173,7 @@ async function renderOne(
   const problems = kserveRules(object, namespace);
   for (const p of problems) {
     diagnostics.push({
-      code: `SPEC_${p.code}`,
+      code: SPEC_KSERVE_CODE[p.code],
       message: `rendered ${p.path}: ${p.message}`,
       file,
       ...doc.locate(['metadata', 'name']),
@@ -203,7 +205,7 @@ async function readBundle(root: string, fromDir: string, signature: string): Pro
   }
 }
 
-function signatureCode(err: SpecError): string {
+function signatureCode(err: SpecError): Code {
   switch (err.code) {
     case 'SPEC_PATH_ESCAPE':
       return 'SPEC_SIGNATURE_PATH';

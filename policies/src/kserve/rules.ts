@@ -1,3 +1,4 @@
+import type { CodeIn } from '../codes.js';
 import type { Finding } from '../finding.js';
 import { FRAMEWORK_KEYS } from './locations.js';
 import { DEPLOYMENT_MODE_ANNOTATION } from './types.js';
@@ -22,8 +23,10 @@ const CANARY_FORBIDDEN = [
   'autoScaling',
 ] as const;
 
-export function kserveRules(isvc: unknown, namespace: string | undefined): Finding[] {
-  const out: Finding[] = [];
+type KserveFinding = Finding<CodeIn<'kserve'>>;
+
+export function kserveRules(isvc: unknown, namespace: string | undefined): KserveFinding[] {
+  const out: KserveFinding[] = [];
   if (!isObject(isvc)) return [{ code: 'KSERVE_NOT_OBJECT', path: '', message: 'not an object' }];
   const meta = isObject(isvc['metadata']) ? isvc['metadata'] : {};
   const spec = isObject(isvc['spec']) ? isvc['spec'] : {};
@@ -183,7 +186,7 @@ function checkPredictorName(
   path: string,
   isvc: string,
   ns: string,
-  out: Finding[],
+  out: KserveFinding[],
 ): void {
   if (!NAME.test(pname)) {
     out.push({
@@ -206,7 +209,7 @@ function checkPredictorName(
 function checkComponent(
   c: Obj,
   path: string,
-  out: Finding[],
+  out: KserveFinding[],
   kind: 'predictor' | 'transformer' | 'explainer' = 'predictor',
 ): void {
   if (kind === 'predictor') {
@@ -247,7 +250,7 @@ function checkComponent(
   findPythonPath(c, path, out);
 }
 
-function findPythonPath(value: unknown, path: string, out: Finding[]): void {
+function findPythonPath(value: unknown, path: string, out: KserveFinding[]): void {
   if (Array.isArray(value)) {
     value.forEach((v, i) => findPythonPath(v, `${path}[${i}]`, out));
   } else if (isObject(value)) {

@@ -7,6 +7,7 @@ import {
   parseAllDocuments,
   type Document,
 } from 'yaml';
+import type { CodeIn } from '../codes.js';
 import type { Diagnostic } from '../errors.js';
 import { MAX_OBJECT_DEPTH } from '../object.js';
 import { checkMeaning } from './meaning.js';
@@ -171,7 +172,7 @@ export function parseYamlStream(text: string, file: string): ParseResult {
 }
 
 interface ShapeProblem {
-  code: string;
+  code: CodeIn<'yaml'>;
   message: string;
   path: (string | number)[];
 }
