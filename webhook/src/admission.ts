@@ -1,11 +1,5 @@
-import {
-  formatDiagnostic,
-  governedKind,
-  type CodeIn,
-  type Diagnostic,
-  type GovernedKind,
-} from '@aviary/policies';
-import { isObject, type Obj } from '@aviary/policies';
+import { formatDiagnostic, governedKind, isObject } from '@aviary/policies';
+import type { CodeIn, Diagnostic, GovernedKind, Obj } from '@aviary/policies';
 import type { Decision, PolicyFinding } from '@aviary/policies/engine';
 import { denialMessage, formatFinding } from '@aviary/policies/engine';
 
