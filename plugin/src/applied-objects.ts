@@ -1,7 +1,4 @@
-import { governedKindOfObject } from '@aviary/policies';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+import { governedKindOfObject, isObject, type Obj } from '@aviary/policies';
 
 export interface AppliedObject {
   object: Obj;
@@ -23,15 +20,15 @@ export function governedObjects(
   destination: string | undefined,
 ): AppliedObject[] {
   const applied = output.flatMap((o): unknown[] =>
-    isObj(o) && Array.isArray(o['items']) ? (o['items'] as unknown[]) : [o],
+    isObject(o) && Array.isArray(o['items']) ? (o['items'] as unknown[]) : [o],
   );
-  return applied.filter(isObj).flatMap((object) => {
+  return applied.filter(isObject).flatMap((object) => {
     const governed = governedKindOfObject(object);
     if (governed === undefined) return [];
     // Argo CD applies a cluster-scoped object without a namespace, whatever the destination.
     if (!governed.namespaced) return [{ object, namespace: undefined }];
     const meta = object['metadata'];
-    const own = isObj(meta) ? meta['namespace'] : undefined;
+    const own = isObject(meta) ? meta['namespace'] : undefined;
     // Argo CD fills in the destination only where the namespace is missing, empty or not a string.
     const namespace = typeof own === 'string' && own !== '' ? own : destination || undefined;
     return [{ object, namespace }];

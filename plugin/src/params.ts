@@ -1,4 +1,4 @@
-import { UsageError, type DeploymentMode } from '@aviary/policies';
+import { isObject, UsageError, type DeploymentMode } from '@aviary/policies';
 
 /**
  * The plugin's parameters, declared once: this table drives parsing, the announcement Argo CD's UI
@@ -120,10 +120,9 @@ function parseAppParameters(env: Env): Map<string, string> {
   if (!Array.isArray(parsed))
     throw new UsageError('PARAM_INVALID', 'ARGOCD_APP_PARAMETERS must be a JSON array');
   for (const [i, item] of parsed.entries()) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+    if (!isObject(item))
       throw new UsageError('PARAM_INVALID', `ARGOCD_APP_PARAMETERS[${i}] must be an object`);
-    }
-    const p = item as Record<string, unknown>;
+    const p = item;
     const name = p['name'];
     if (typeof name !== 'string' || !PARAMETERS.some((s) => s.name === name)) {
       throw new UsageError(

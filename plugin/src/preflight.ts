@@ -1,9 +1,10 @@
 import { UsageError, type Diagnostic } from '@aviary/policies';
-import { formatFinding } from '@aviary/policies/engine';
+import path from 'node:path';
+import { formatFinding, loadPolicySet } from '@aviary/policies/engine';
+import { parseTrustedRootFlags } from '@aviary/policies/signature';
 import { governedObjects } from './applied-objects.js';
 import type { CommandIO } from './io.js';
 import type { PluginOptions } from './params.js';
-import { loadEngine, trustedRootsFromFlags } from './policy-runtime.js';
 import { reportWarnings } from './report.js';
 import { resolveInside } from './source/safe-path.js';
 
@@ -38,9 +39,18 @@ export async function preflight(
   // Trust is the platform's: read from the sidecar's own environment only, never from an
   // Application's parameters or ARGOCD_ENV_* variables, which the app's authors control.
   const flags = (io.env['AVIARY_TRUSTED_ROOTS'] ?? '').split(/\s+/).filter((f) => f !== '');
-  const roots = await trustedRootsFromFlags(flags, io.cwd);
-  if (roots.diagnostics.length > 0) return { denied: true, diagnostics: roots.diagnostics };
-  const { engine, diagnostics, warnings } = await loadEngine(target, root, roots.trustedRoots);
+  const trustedRoots = Object.fromEntries(
+    Object.entries(parseTrustedRootFlags(flags)).map(([name, file]) => [
+      name,
+      path.resolve(io.cwd, file),
+    ]),
+  );
+  // Files are shown relative to the repository, as Argo CD users know them.
+  const { engine, diagnostics, warnings } = await loadPolicySet({
+    policies: [target],
+    trustedRoots,
+    cwd: root,
+  });
   reportWarnings(io, warnings);
   if (engine === undefined) return { denied: true, diagnostics };
   let denied = false;

@@ -3,9 +3,10 @@
  * A problem that points into a user's file is a {@link Diagnostic}; several can ride on one error so
  * a user sees every problem in one run instead of fixing them one at a time.
  */
+import type { Code } from './codes.js';
 
 export interface Diagnostic {
-  code: string;
+  code: Code;
   message: string;
   /** File the problem is in, relative to the repository or working directory. */
   file?: string;
@@ -15,7 +16,7 @@ export interface Diagnostic {
   path?: string;
 }
 
-export abstract class AviaryError<C extends string = string> extends Error {
+export abstract class AviaryError<C extends Code = Code> extends Error {
   readonly code: C;
   readonly diagnostics: readonly Diagnostic[];
 

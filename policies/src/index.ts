@@ -6,6 +6,10 @@
 export { AviaryError, SpecError, PolicyError, UsageError, formatDiagnostic } from './errors.js';
 export type { Diagnostic, SpecErrorCode, PolicyErrorCode, UsageErrorCode } from './errors.js';
 export type { Finding } from './finding.js';
+export { isObject, objectAt, MAX_OBJECT_DEPTH } from './object.js';
+export type { Obj } from './object.js';
+export { CODES, SPEC_KSERVE_CODE, POLICY_SIG_CODE } from './codes.js';
+export type { Code, CodeIn } from './codes.js';
 export { parseYamlStream, YAML_LIMITS } from './yaml/parse.js';
 export type { ParsedDocument, ParseResult } from './yaml/parse.js';
 export { KUBERNETES_WRITE } from './yaml/schema.js';

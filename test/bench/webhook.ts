@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'aviary-bench-webhook-'));
   const servers: Server[] = [];
   try {
-    const pair = generateSelfSigned({ hosts: ['localhost', '127.0.0.1'] });
+    const pair = await generateSelfSigned({ hosts: ['localhost', '127.0.0.1'] });
     const cert = path.join(work, 'tls.crt');
     const key = path.join(work, 'tls.key');
     writeFileSync(cert, pair.cert);

@@ -6,7 +6,7 @@ import { findingsIn, reviewBody, send, startTestApp, testCert } from './support.
 // The kinds beside InferenceService, over the real HTTPS listener: which requests are judged,
 // in which namespace, under which policies. The rules themselves are the engine's (test/policies).
 
-const ca = testCert().cert;
+const ca = (await testCert()).cert;
 const KSERVE = 'serving.kserve.io';
 
 /** One policy per way of matching: by namespace, by namespace labels, by object labels. */

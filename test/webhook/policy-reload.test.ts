@@ -14,14 +14,15 @@ const S3_ONLY = policy('prod', 's3');
 const S3_GS = policy('prod', 's3, gs');
 const BROKEN = `${policy('prod', 's3, gs')}  mode: enforcing\n`;
 
-const ca = testCert().cert;
+const pair = await testCert();
+const ca = pair.cert;
 const gsObject = isvc({ uri: 'gs://models/iris/1/' });
 
 /** A test folder with the TLS pair beside `policies/` (the given files). */
 function folder(t: Test, files: Record<string, string | Record<string, string>>): string {
   return t.testdir({
-    'tls.crt': testCert().cert,
-    'tls.key': testCert().key,
+    'tls.crt': pair.cert,
+    'tls.key': pair.key,
     policies: files,
   });
 }
@@ -40,6 +41,16 @@ async function start(t: Test, dir: string, policies = path.join(dir, 'policies')
   return { server, logs: sink.lines };
 }
 
+/**
+ * Replaces a file the way a ConfigMap update does (write beside it, then rename), so the watcher
+ * never reads a half-written file: with writeFileSync a poll between its truncate and its write
+ * on a loaded machine saw an empty folder and counted a second failed reload.
+ */
+function replace(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
 const decide = async (server: RunningServer) =>
   (await send(server.port, { body: reviewBody({ object: gsObject, namespace: 'ml' }), ca })).json
     .response;
@@ -54,12 +65,12 @@ t.test('good → bad → good: the last good set stays active', async (t) => {
   t.equal((await ready(server)).status, 200);
   t.equal((await decide(server)).allowed, false, 's3 only: gs denied');
 
-  writeFileSync(file, S3_GS);
+  replace(file, S3_GS);
   await waitFor(() => m.policyReloads.get() === 2);
   t.equal((await decide(server)).allowed, true, 'gs now allowed');
   const revision = (await ready(server)).json.revision;
 
-  writeFileSync(file, BROKEN);
+  replace(file, BROKEN);
   await waitFor(() => m.policyReloadErrors.get() === 1);
   t.equal((await decide(server)).allowed, true, 'still the last good set');
   const r = await ready(server);
@@ -75,7 +86,7 @@ t.test('good → bad → good: the last good set stays active', async (t) => {
   t.match(metrics, /^aviary_policy_reload_errors_total 1$/m);
   t.match(metrics, /^aviary_policies_loaded 1$/m);
 
-  writeFileSync(file, S3_ONLY);
+  replace(file, S3_ONLY);
   await waitFor(() => m.policyReloads.get() === 3);
   t.equal((await decide(server)).allowed, false, 'the fixed set applies');
   t.equal(m.policyReloadErrors.get(), 1);

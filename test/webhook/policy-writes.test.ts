@@ -6,7 +6,7 @@ import { POLICIES, reviewBody, send, startTestApp, testCert } from './support.js
 // checks (webhook/src/policy-object.ts), over the real HTTPS listener.
 
 const POLICY_KIND = { group: 'aviary.dev', version: 'v1alpha1', kind: 'ModelReleasePolicy' };
-const ca = testCert().cert;
+const ca = (await testCert()).cert;
 
 const policy = (name: string, spec: unknown) => ({
   apiVersion: 'aviary.dev/v1alpha1',

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import t, { type Test } from 'tap';
+import { UsageError } from '@aviary/policies';
 import { DEFAULT_PORT, generateSelfSigned, parseOptions } from '@aviary/webhook';
 import { isvc } from '../helpers/isvc.js';
 import { REPO } from '../helpers/paths.js';
@@ -84,7 +85,16 @@ t.test('flags', async (t) => {
     [[...base, '--self-signed', '--bogus'], /Unknown option/],
     [[...base, '--self-signed', 'positional'], /Unexpected argument|positional/],
   ];
-  for (const [argv, message] of bad) t.throws(() => parseOptions(argv), message, argv.join(' '));
+  for (const [argv, message] of bad) {
+    t.throws(() => parseOptions(argv), message, argv.join(' '));
+    // One UsageError for the CLI and the webhook: the code, not the wording, is the contract.
+    t.throws(() => parseOptions(argv), { code: 'USAGE_INVALID' }, argv.join(' '));
+    try {
+      parseOptions(argv);
+    } catch (err) {
+      t.ok(err instanceof UsageError, `${argv.join(' ')}: the policies package's UsageError`);
+    }
+  }
 });
 
 interface Spawned {
@@ -192,8 +202,8 @@ t.test(
 t.test('aviary-webhook --cert/--key', async (t) => {
   const dir = t.testdir({
     policies: { 'p.yaml': POLICY },
-    'tls.crt': testCert().cert,
-    'tls.key': testCert().key,
+    'tls.crt': (await testCert()).cert,
+    'tls.key': (await testCert()).key,
   });
   const w = await spawnWebhook(t, [
     '--policies',
@@ -207,7 +217,7 @@ t.test('aviary-webhook --cert/--key', async (t) => {
     '--host',
     '127.0.0.1',
   ]);
-  const r = await send(w.port, { path: '/readyz', ca: testCert().cert });
+  const r = await send(w.port, { path: '/readyz', ca: (await testCert()).cert });
   t.equal(r.status, 200);
   w.child.kill('SIGINT');
   t.same(await w.exit, [0, null]);
@@ -229,8 +239,8 @@ t.test('exit codes: 2 on bad usage, 1 when it cannot start', async (t) => {
 
   const dir = t.testdir({
     'p.yaml': POLICY,
-    'tls.crt': testCert().cert,
-    'other.key': generateSelfSigned({ hosts: ['localhost'] }).key,
+    'tls.crt': (await testCert()).cert,
+    'other.key': (await generateSelfSigned({ hosts: ['localhost'] })).key,
   });
   const mismatched = await run([
     '--policies',

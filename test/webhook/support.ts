@@ -119,9 +119,9 @@ export function send(port: number, o: SendOptions): Promise<HttpResult> {
   });
 }
 
-let cached: CertificatePair | undefined;
+let cached: Promise<CertificatePair> | undefined;
 /** One self-signed pair for 127.0.0.1/localhost, shared by a test file. */
-export function testCert(): CertificatePair {
+export function testCert(): Promise<CertificatePair> {
   cached ??= generateSelfSigned({ hosts: ['localhost', '127.0.0.1'] });
   return cached;
 }
@@ -142,7 +142,7 @@ export async function startTestApp(
   state.snapshot = loaded.snapshot;
   const sink = logSink();
   const app = buildApp(state, {
-    https: testCert(),
+    https: await testCert(),
     logger: { level: 'info', stream: sink.stream },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

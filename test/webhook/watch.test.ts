@@ -1,48 +1,70 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { fingerprintFiles, policyFiles, watchContent } from '@aviary/webhook';
-import { sleep, waitFor } from './support.js';
+import { fingerprintFiles, watchContent } from '@aviary/webhook';
+
+/**
+ * The watcher's checks are driven by calling `check()` (what the poll timer calls), so no test
+ * waits for a timer: the poll interval is set far beyond the test's length.
+ */
+const NEVER = 3_600_000;
 
 t.test('onChange runs once per distinct content', async (t) => {
   const dir = t.testdir({ 'a.yaml': '1' });
   const file = path.join(dir, 'a.yaml');
-  let calls = 0;
+  const seen: (string | undefined)[] = [];
   const w = watchContent({
     files: async () => [file],
-    folders: [dir],
-    intervalMs: 50,
-    debounceMs: 20,
-    onChange: async () => {
-      calls++;
+    folders: [],
+    intervalMs: NEVER,
+    onChange: async (contents) => {
+      seen.push(contents.get(file)?.toString());
     },
   });
   t.teardown(() => w.close());
   await w.check();
-  t.equal(calls, 1, 'the first check loads');
-  await sleep(200);
-  t.equal(calls, 1, 'no change, no reload');
+  t.same(seen, ['1'], 'the first check loads');
+  await w.check();
+  t.same(seen, ['1'], 'no change, no reload');
 
-  // A burst of writes settles into one more reload (or two at most if a poll lands mid-burst).
   for (let i = 0; i < 20; i++) writeFileSync(file, `v${i}`);
-  await waitFor(() => calls >= 2);
-  await sleep(200);
-  t.ok(calls <= 3, `${calls} calls`);
-  const settled = calls;
+  await w.check();
+  t.same(seen, ['1', 'v19'], 'a burst of writes is one reload of the last content');
 
-  // Same bytes written again: not a change.
   writeFileSync(file, 'v19');
-  await sleep(200);
-  t.equal(calls, settled);
+  await w.check();
+  t.equal(seen.length, 2, 'the same bytes written again are no change');
 
-  // Replaced by rename, removed, re-created: each a change.
   writeFileSync(path.join(dir, 'tmp'), 'renamed');
   renameSync(path.join(dir, 'tmp'), file);
-  await waitFor(() => calls === settled + 1);
+  await w.check();
   rmSync(file);
-  await waitFor(() => calls === settled + 2);
+  await w.check();
   writeFileSync(file, 'back');
-  await waitFor(() => calls === settled + 3);
+  await w.check();
+  t.same(seen.slice(2), ['renamed', undefined, 'back'], 'replaced, removed, re-created');
+});
+
+t.test('a file-system event triggers a check', async (t) => {
+  const dir = t.testdir({ 'a.yaml': '1' });
+  const file = path.join(dir, 'a.yaml');
+  let reloaded!: (content: string | undefined) => void;
+  const reload = new Promise<string | undefined>((resolve) => (reloaded = resolve));
+  const w = watchContent({
+    files: async () => [file],
+    folders: [dir],
+    intervalMs: NEVER,
+    debounceMs: 1,
+    initial: await fingerprintFiles([file]),
+    onChange: async (contents) => reloaded(contents.get(file)?.toString()),
+  });
+  t.teardown(() => w.close());
+  // The watcher holds no reference to the event loop (it must not keep the webhook alive), so the
+  // test holds one until the reload arrives.
+  const keepAlive = setInterval(() => undefined, NEVER);
+  t.teardown(() => clearInterval(keepAlive));
+  writeFileSync(file, '2');
+  t.equal(await reload, '2', 'fs.watch, not the poll, ran the check');
 });
 
 t.test('checks never overlap', async (t) => {
@@ -50,30 +72,48 @@ t.test('checks never overlap', async (t) => {
   const file = path.join(dir, 'a.yaml');
   let running = 0;
   let maxRunning = 0;
+  const seen: string[] = [];
+  // Each reload waits until the test releases it; `entered` tells the test a reload started.
+  const releases: (() => void)[] = [];
+  let entered: () => void = () => undefined;
+  const nextEntry = () => new Promise<void>((resolve) => (entered = resolve));
   const w = watchContent({
     files: async () => [file],
     folders: [],
-    intervalMs: 10,
-    onChange: async () => {
+    intervalMs: NEVER,
+    onChange: async (contents) => {
       maxRunning = Math.max(maxRunning, ++running);
-      await sleep(50);
+      seen.push(contents.get(file)!.toString());
+      await new Promise<void>((resolve) => {
+        releases.push(resolve);
+        entered();
+      });
       running--;
     },
   });
   t.teardown(() => w.close());
-  for (let i = 0; i < 5; i++) {
-    writeFileSync(file, `v${i}`);
-    void w.check();
-    await sleep(15);
-  }
-  await sleep(200);
-  t.equal(maxRunning, 1);
+
+  let started = nextEntry();
+  writeFileSync(file, 'v1');
+  const first = w.check();
+  await started;
+  writeFileSync(file, 'v2');
+  t.equal(w.check(), first, 'a check asked for during a reload joins it');
+  t.equal(w.check(), first);
+
+  started = nextEntry();
+  releases.shift()!();
+  await started;
+  t.same(seen, ['v1', 'v2'], 'the content changed meanwhile is reloaded after the first');
+  releases.shift()!();
+  await first;
+  t.equal(maxRunning, 1, 'never two reloads at once');
+  t.equal(releases.length, 0, 'one reload per content: no third');
 });
 
-t.test('fingerprints and policy file lists', async (t) => {
-  const dir = t.testdir({ 'b.yaml': 'b', 'a.yml': 'a', 'c.txt': 'c', '.d.yaml': 'd', sub: {} });
-  t.same(await policyFiles(dir), [path.join(dir, 'a.yml'), path.join(dir, 'b.yaml')]);
-  t.same(await policyFiles(path.join(dir, 'b.yaml')), [path.join(dir, 'b.yaml')]);
+// Which files a policy folder holds is the loader's rule: test/policies/policy/files.test.ts.
+t.test('fingerprints', async (t) => {
+  const dir = t.testdir({ 'b.yaml': 'b', 'a.yml': 'a' });
   const a = await fingerprintFiles([path.join(dir, 'a.yml')]);
   t.not(a, await fingerprintFiles([path.join(dir, 'b.yaml')]));
   t.not(await fingerprintFiles([path.join(dir, 'missing')]), await fingerprintFiles([]));

@@ -1,9 +1,5 @@
-import {
-  formatDiagnostic,
-  governedKind,
-  type Diagnostic,
-  type GovernedKind,
-} from '@aviary/policies';
+import { formatDiagnostic, governedKind, isObject } from '@aviary/policies';
+import type { CodeIn, Diagnostic, GovernedKind, Obj } from '@aviary/policies';
 import type { Decision, PolicyFinding } from '@aviary/policies/engine';
 import { denialMessage, formatFinding } from '@aviary/policies/engine';
 
@@ -21,12 +17,6 @@ export const MAX_WARNING_CHARS = 120;
 export const MAX_WARNINGS_TOTAL = 4000;
 /** Audit annotation values are capped so one review cannot bloat the audit log. */
 export const MAX_ANNOTATION_CHARS = 8192;
-/**
- * Deepest nesting evaluated in `request.object`. A real InferenceService nests about 12 levels;
- * a pathological object is denied rather than walked.
- */
-export const MAX_OBJECT_DEPTH = 64;
-
 /**
  * Audit annotation keys. The apiserver prefixes each with the webhook's name and a slash (for
  * the webhook `validate.aviary.dev`: `validate.aviary.dev/decision`), and drops any key that then
@@ -64,7 +54,7 @@ export interface AdmissionRequest {
 }
 
 export type ParsedReview =
-  { ok: true; request: AdmissionRequest } | { ok: false; code: string; message: string };
+  { ok: true; request: AdmissionRequest } | { ok: false; code: AdmissionCode; message: string };
 
 export interface AdmissionStatus {
   code: number;
@@ -86,12 +76,12 @@ export interface AdmissionReviewResponse {
   response: AdmissionResponse;
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 const OPERATIONS: readonly string[] = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'];
 
-function invalid(code: string, message: string): ParsedReview {
-  return { ok: false, code: `ADMISSION_${code}`, message };
+type AdmissionCode = CodeIn<'admission'>;
+
+function invalid(code: AdmissionCode, message: string): ParsedReview {
+  return { ok: false, code, message };
 }
 
 /** The governed kind a request names (by group and kind, any version), if any. */
@@ -124,35 +114,42 @@ export function isPolicyWrite(r: AdmissionRequest): boolean {
  * everything else the apiserver adds (userInfo, options, resource…) is ignored.
  */
 export function parseReview(body: unknown): ParsedReview {
-  if (!isObj(body)) return invalid('REVIEW_INVALID', 'the body must be a JSON object');
+  if (!isObject(body)) return invalid('ADMISSION_REVIEW_INVALID', 'the body must be a JSON object');
   if (body['apiVersion'] !== ADMISSION_API_VERSION)
     return invalid(
-      'API_VERSION',
+      'ADMISSION_API_VERSION',
       `apiVersion must be ${ADMISSION_API_VERSION} (list only "v1" in admissionReviewVersions)`,
     );
-  if (body['kind'] !== ADMISSION_KIND) return invalid('KIND', `kind must be ${ADMISSION_KIND}`);
+  if (body['kind'] !== ADMISSION_KIND)
+    return invalid('ADMISSION_KIND', `kind must be ${ADMISSION_KIND}`);
   const req = body['request'];
-  if (!isObj(req)) return invalid('REQUEST_MISSING', 'request must be an object');
+  if (!isObject(req)) return invalid('ADMISSION_REQUEST_MISSING', 'request must be an object');
   const uid = req['uid'];
   if (typeof uid !== 'string' || uid === '' || uid.length > 256)
-    return invalid('UID', 'request.uid must be a non-empty string (at most 256 characters)');
+    return invalid(
+      'ADMISSION_UID',
+      'request.uid must be a non-empty string (at most 256 characters)',
+    );
   const operation = req['operation'];
   if (typeof operation !== 'string' || !OPERATIONS.includes(operation))
-    return invalid('OPERATION', 'request.operation must be CREATE, UPDATE, DELETE or CONNECT');
+    return invalid(
+      'ADMISSION_OPERATION',
+      'request.operation must be CREATE, UPDATE, DELETE or CONNECT',
+    );
   const kind = req['kind'];
   if (
-    !isObj(kind) ||
+    !isObject(kind) ||
     typeof kind['group'] !== 'string' ||
     typeof kind['version'] !== 'string' ||
     typeof kind['kind'] !== 'string'
   )
-    return invalid('REQUEST_KIND', 'request.kind must be {group, version, kind} strings');
+    return invalid('ADMISSION_REQUEST_KIND', 'request.kind must be {group, version, kind} strings');
   for (const field of ['namespace', 'name', 'subResource'] as const) {
     if (req[field] !== undefined && req[field] !== null && typeof req[field] !== 'string')
-      return invalid('REQUEST_INVALID', `request.${field} must be a string`);
+      return invalid('ADMISSION_REQUEST_INVALID', `request.${field} must be a string`);
   }
   if (req['dryRun'] !== undefined && req['dryRun'] !== null && typeof req['dryRun'] !== 'boolean')
-    return invalid('REQUEST_INVALID', 'request.dryRun must be a boolean');
+    return invalid('ADMISSION_REQUEST_INVALID', 'request.dryRun must be a boolean');
 
   const request: AdmissionRequest = {
     uid,
@@ -166,16 +163,16 @@ export function parseReview(body: unknown): ParsedReview {
     ...(typeof req['subResource'] === 'string' ? { subResource: req['subResource'] } : {}),
   };
   if (isPolicyWrite(request)) {
-    if (!isObj(request.object))
-      return invalid('OBJECT', `request.object must be an object on ${operation}`);
+    if (!isObject(request.object))
+      return invalid('ADMISSION_OBJECT', `request.object must be an object on ${operation}`);
     request.name ??= metadataField(request.object, 'name');
   }
   const governed = reviewedKind(request);
   if (governed !== undefined) {
-    if (!isObj(request.object))
-      return invalid('OBJECT', `request.object must be an object on ${operation}`);
-    if (operation === 'UPDATE' && !isObj(request.oldObject))
-      return invalid('OLD_OBJECT', 'request.oldObject must be an object on UPDATE');
+    if (!isObject(request.object))
+      return invalid('ADMISSION_OBJECT', `request.object must be an object on ${operation}`);
+    if (operation === 'UPDATE' && !isObject(request.oldObject))
+      return invalid('ADMISSION_OLD_OBJECT', 'request.oldObject must be an object on UPDATE');
     if (!governed.namespaced) {
       // Cluster-scoped: the apiserver sends no namespace, and none may narrow the policies that
       // apply (a ClusterServingRuntime serves every namespace).
@@ -183,7 +180,10 @@ export function parseReview(body: unknown): ParsedReview {
     } else if (request.namespace === undefined || request.namespace === '') {
       const ns = metadataField(request.object, 'namespace');
       if (ns === undefined)
-        return invalid('NAMESPACE', `request.namespace is required for a ${governed.kind}`);
+        return invalid(
+          'ADMISSION_NAMESPACE',
+          `request.namespace is required for a ${governed.kind}`,
+        );
       request.namespace = ns;
     }
     if (request.name === undefined) {
@@ -195,8 +195,8 @@ export function parseReview(body: unknown): ParsedReview {
 }
 
 function metadataField(object: unknown, field: string): string | undefined {
-  const meta = isObj(object) ? object['metadata'] : undefined;
-  const v = isObj(meta) ? meta[field] : undefined;
+  const meta = isObject(object) ? object['metadata'] : undefined;
+  const v = isObject(meta) ? meta[field] : undefined;
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
@@ -207,7 +207,7 @@ function metadataField(object: unknown, field: string): string | undefined {
  */
 export function kindMismatch(r: AdmissionRequest): string | undefined {
   const check = (field: string, value: unknown) => {
-    const kind = isObj(value) ? value['kind'] : undefined;
+    const kind = isObject(value) ? value['kind'] : undefined;
     if (kind === r.kind.kind) return undefined;
     const shown = typeof kind === 'string' ? JSON.stringify(truncate(kind, 64)) : 'not a string';
     return `request.${field}.kind is ${shown}, not request.kind.kind ${JSON.stringify(r.kind.kind)}`;

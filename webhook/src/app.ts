@@ -8,9 +8,9 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import { MAX_OBJECT_DEPTH } from '@aviary/policies';
 import type { Decision, Engine, PolicyFinding } from '@aviary/policies/engine';
 import {
-  MAX_OBJECT_DEPTH,
   decisionResponse,
   POLICY_KIND,
   governedKindOf,

@@ -4,7 +4,6 @@ export type { AppOptions, WebhookApp } from './app.js';
 export {
   ADMISSION_API_VERSION,
   AUDIT_KEYS,
-  MAX_OBJECT_DEPTH,
   MAX_WARNING_CHARS,
   decisionResponse,
   governedKindOf,
@@ -16,8 +15,8 @@ export {
   warningsFor,
 } from './admission.js';
 export type { AdmissionRequest, AdmissionResponse, AdmissionReviewResponse } from './admission.js';
-export { loadPolicySnapshot } from './deps.js';
-export type { PolicySource } from './deps.js';
+export { FilePolicySource, loadPolicySnapshot } from './file-source.js';
+export type { PolicyFiles, PolicySource } from './policy-source.js';
 export {
   Counter,
   Gauge,
@@ -34,6 +33,6 @@ export { startServer, run, parseOptions, DEFAULT_PORT, USAGE } from './server.js
 export type { RunningServer, ServerOptions, ServerIO, TlsSource } from './server.js';
 export { checkPair } from './tls/pair.js';
 export { generateSelfSigned } from './tls/self-signed.js';
-export { watchContent, fingerprintFiles, policyFiles } from './watch.js';
+export { watchContent, fingerprintFiles } from './watch.js';
 export type { ContentWatcher, WatchOptions } from './watch.js';
 export type { CertificatePair } from './tls/self-signed.js';

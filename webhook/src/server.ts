@@ -2,12 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import { UsageError } from '@aviary/policies';
 import { parseTrustedRootFlags } from '@aviary/policies/signature';
 import { buildApp, type AppLogger, type WebhookApp } from './app.js';
 import type { ClusterOptions, ClusterPolicySource } from './cluster/source.js';
-import type { PolicySource } from './deps.js';
+import { FilePolicySource } from './file-source.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
-import { watchPolicies } from './policy-reload.js';
+import type { PolicyFiles, PolicySource } from './policy-source.js';
 import { WebhookState } from './state.js';
 import { checkPair, watchTls, type CheckedPair } from './tls/pair.js';
 import { DEFAULT_SELF_SIGNED_HOSTS, generateSelfSigned } from './tls/self-signed.js';
@@ -18,7 +19,7 @@ export const DEFAULT_PORT = 8443;
 export type TlsSource =
   { cert: string; key: string } | { selfSigned: true; hosts?: readonly string[]; printCa?: string };
 
-export interface ServerOptions extends Omit<PolicySource, 'policies'> {
+export interface ServerOptions extends PolicyFiles {
   /** Policy file or folder. Required unless `cluster` is set; with it, merged with the CRs. */
   policies?: string;
   /** Policies (ModelReleasePolicy CRs) and namespace labels from the API server. */
@@ -58,27 +59,34 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const metrics = createMetrics();
   if (opts.policies === undefined && opts.cluster === undefined)
     throw new Error('no policy source: give policies, cluster, or both');
+  const intervalMs = opts.reloadIntervalMs ?? 2000;
+  const files: PolicyFiles = {
+    ...(opts.policies !== undefined ? { policies: opts.policies } : {}),
+    ...(opts.trustedRoots !== undefined ? { trustedRoots: opts.trustedRoots } : {}),
+  };
   // Loaded only in cluster mode: @kubernetes/client-node costs ~50 MB of memory and start-up time.
   const cluster =
     opts.cluster === undefined
       ? undefined
       : new (await import('./cluster/source.js')).ClusterPolicySource({
           ...opts.cluster,
-          ...(opts.policies !== undefined ? { policiesPath: opts.policies } : {}),
-          ...(opts.trustedRoots !== undefined ? { trustedRoots: opts.trustedRoots } : {}),
+          ...(files.policies !== undefined ? { policiesPath: files.policies } : {}),
+          ...(files.trustedRoots !== undefined ? { trustedRoots: files.trustedRoots } : {}),
           metrics,
-          intervalMs: opts.reloadIntervalMs ?? 2000,
+          intervalMs,
         });
+  const source: PolicySource =
+    cluster ??
+    new FilePolicySource({ files: { ...files, policies: opts.policies! }, metrics, intervalMs });
   const state = new WebhookState(
     metrics,
     cluster ? (ns: string) => cluster.namespaceLabels(ns) : undefined,
   );
-  const intervalMs = opts.reloadIntervalMs ?? 2000;
 
   let pair: CheckedPair;
   let selfSignedCert: string | undefined;
   if ('selfSigned' in opts.tls) {
-    const generated = generateSelfSigned({
+    const generated = await generateSelfSigned({
       hosts: opts.tls.hosts ?? [...DEFAULT_SELF_SIGNED_HOSTS, hostname()],
     });
     pair = checkPair(generated.cert, generated.key);
@@ -99,17 +107,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const watchers: ContentWatcher[] = [];
   try {
-    if (cluster) {
-      // Files (if any) load first; the informers then list in the background and the webhook
-      // turns ready once both lists are in.
-      watchers.push({ check: () => Promise.resolve(), close: () => cluster.close() });
-      await cluster.start(state, app.log);
-    } else {
-      const source = { ...opts, policies: opts.policies! };
-      const policies = watchPolicies({ source, state, metrics, log: app.log, intervalMs });
-      watchers.push(policies);
-      await policies.check(); // the first load, before the port opens
-    }
+    // The first load, before the port opens. In cluster mode files (if any) load first; the
+    // informers then list in the background and the webhook turns ready once both lists are in.
+    watchers.push({ check: () => Promise.resolve(), close: () => source.close() });
+    await source.start(state, app.log);
 
     if (!('selfSigned' in opts.tls)) {
       watchers.push(
@@ -203,8 +204,6 @@ export interface ServerIO {
   stopSignal: Promise<string>;
 }
 
-class UsageError extends Error {}
-
 /**
  * The `aviary-webhook` command: parses flags, serves until `stopSignal`, shuts down gracefully.
  * Returns the exit code: 0 after a clean stop, 1 when it could not start, 2 on bad usage.
@@ -262,35 +261,42 @@ export function parseOptions(argv: readonly string[]): ServerOptions {
       },
     }));
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError('USAGE_INVALID', (err as Error).message);
   }
   if (values.help) throw new HelpRequested();
   const fromCluster = values['policies-from-cluster'];
-  if (values.policies === '') throw new UsageError('--policies PATH must not be empty');
+  if (values.policies === '')
+    throw new UsageError('USAGE_INVALID', '--policies PATH must not be empty');
   if (values.policies === undefined && !fromCluster)
-    throw new UsageError('--policies-from-cluster or --policies PATH is required');
+    throw new UsageError('USAGE_INVALID', '--policies-from-cluster or --policies PATH is required');
   if (values.kubeconfig !== undefined && !fromCluster)
-    throw new UsageError('--kubeconfig only applies with --policies-from-cluster');
+    throw new UsageError('USAGE_INVALID', '--kubeconfig only applies with --policies-from-cluster');
   const selfSigned = values['self-signed'];
   if (selfSigned && (values.cert !== undefined || values.key !== undefined))
-    throw new UsageError('--self-signed and --cert/--key are mutually exclusive');
+    throw new UsageError('USAGE_INVALID', '--self-signed and --cert/--key are mutually exclusive');
   if (!selfSigned && (values.cert === undefined || values.key === undefined))
-    throw new UsageError('give --cert FILE and --key FILE, or --self-signed (HTTPS only)');
+    throw new UsageError(
+      'USAGE_INVALID',
+      'give --cert FILE and --key FILE, or --self-signed (HTTPS only)',
+    );
   if (!selfSigned && (values.san.length > 0 || values['print-ca'] !== undefined))
-    throw new UsageError('--san and --print-ca only apply with --self-signed');
+    throw new UsageError('USAGE_INVALID', '--san and --print-ca only apply with --self-signed');
   const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`--port must be an integer 0..65535, not ${JSON.stringify(values.port)}`);
+    throw new UsageError(
+      'USAGE_INVALID',
+      `--port must be an integer 0..65535, not ${JSON.stringify(values.port)}`,
+    );
   const seconds = (flag: string, v: string, min: number) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < min)
-      throw new UsageError(`--${flag} must be a number of seconds >= ${min}`);
+      throw new UsageError('USAGE_INVALID', `--${flag} must be a number of seconds >= ${min}`);
     return Math.round(n * 1000);
   };
   const trustedRoots = parseTrustedRootFlags(values['trusted-root']);
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
   if (!levels.includes(values['log-level']))
-    throw new UsageError(`--log-level must be one of ${levels.join(', ')}`);
+    throw new UsageError('USAGE_INVALID', `--log-level must be one of ${levels.join(', ')}`);
   return {
     ...(values.policies !== undefined ? { policies: values.policies } : {}),
     ...(fromCluster

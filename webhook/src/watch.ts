@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 
 /**
  * Calls `onChange` whenever the content of a set of files changes, however the change is made:
@@ -125,30 +124,4 @@ async function readFiles(
     hash.update('\0');
   }
   return { fingerprint: hash.digest('hex'), contents };
-}
-
-/**
- * The policy files under a path: the file itself, or every visible `*.yaml`/`*.yml` directly
- * inside a folder, sorted. Unlike the CLI (which reads a Git checkout and refuses symlinks), this
- * follows symlinks: a ConfigMap volume is made of them (`production.yaml -> ..data/production.yaml`),
- * and the folder is the cluster admin's, not a repository's.
- */
-export async function policyFiles(target: string): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(target);
-  } catch {
-    // A file, or missing: fingerprinted as such, so its later appearance is a change.
-    return [target];
-  }
-  const files: string[] = [];
-  for (const n of names.filter((n) => /\.ya?ml$/.test(n) && !n.startsWith('.')).sort()) {
-    const abs = path.join(target, n);
-    try {
-      if ((await stat(abs)).isFile()) files.push(abs);
-    } catch {
-      // dangling symlink mid-swap: the next check sees the new state
-    }
-  }
-  return files;
 }

@@ -1,8 +1,13 @@
 import { parseArgs } from 'node:util';
 import { governedKindOfObject, isGovernedObject, UsageError } from '@aviary/policies';
-import { formatFinding, type Decision, type Operation } from '@aviary/policies/engine';
+import {
+  formatFinding,
+  loadPolicySet,
+  type Decision,
+  type Operation,
+} from '@aviary/policies/engine';
+import { parseTrustedRootFlags } from '@aviary/policies/signature';
 import { EXIT, type CommandIO } from '../io.js';
-import { loadEngine, trustedRootsFromFlags } from '../policy-runtime.js';
 import { reportDiagnostics, reportWarnings } from '../report.js';
 import { readObjectsFromFile, type LoadedObject } from '../source/objects.js';
 
@@ -49,13 +54,11 @@ export async function check(io: CommandIO, args: readonly string[]): Promise<num
     namespaceLabels[m[1]!] = m[2]!;
   }
 
-  const roots = await trustedRootsFromFlags(values['trusted-root'], io.cwd);
-  if (roots.diagnostics.length > 0) return reportDiagnostics(io, roots.diagnostics);
-  const { engine, diagnostics, warnings } = await loadEngine(
-    values.policies,
-    io.cwd,
-    roots.trustedRoots,
-  );
+  const { engine, diagnostics, warnings } = await loadPolicySet({
+    policies: [values.policies],
+    trustedRoots: parseTrustedRootFlags(values['trusted-root']),
+    cwd: io.cwd,
+  });
   reportWarnings(io, warnings);
   if (engine === undefined) return reportDiagnostics(io, diagnostics);
 

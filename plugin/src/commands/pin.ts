@@ -2,8 +2,8 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { ociDigest, parseYamlStream } from '@aviary/policies';
-import { formatFinding } from '@aviary/policies/engine';
-import { modelSigningRoot } from '@aviary/policies/signature';
+import { formatFinding, loadPolicySet } from '@aviary/policies/engine';
+import { modelSigningRoot, parseTrustedRootFlags } from '@aviary/policies/signature';
 import { EXIT, type CommandIO } from '../io.js';
 import { gitRoot } from '../locate-root.js';
 import { replaceArtifact, type ArtifactRecord, type Role } from '../pin/edit.js';
@@ -14,7 +14,6 @@ import { digestModel, type ModelDigest } from '../pin/model-digest.js';
 import { findRelease } from '../pin/release-file.js';
 import { placeSignature, readSignature, verifySignature, type Bundle } from '../pin/signature.js';
 import { writeAtomic } from '../pin/write.js';
-import { loadEngine, trustedRootsFromFlags } from '../policy-runtime.js';
 import { reportDiagnostics, reportWarnings } from '../report.js';
 import { readBounded } from '../source/safe-path.js';
 
@@ -154,15 +153,13 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
     );
 
   // The policies, and the signature under their authorities.
-  const roots = await trustedRootsFromFlags(values['trusted-root'], io.cwd);
-  if (roots.diagnostics.length > 0) return reportDiagnostics(io, roots.diagnostics);
-  const { engine, verifiers, diagnostics, warnings } = await loadEngine(
-    values.policies,
-    io.cwd,
-    roots.trustedRoots,
-  );
+  const { engine, verifiers, diagnostics, warnings } = await loadPolicySet({
+    policies: [values.policies],
+    trustedRoots: parseTrustedRootFlags(values['trusted-root']),
+    cwd: io.cwd,
+  });
   reportWarnings(io, warnings);
-  if (engine === undefined || verifiers === undefined)
+  if (engine === undefined)
     throw new PinError('POLICY_INVALID', 'the policies do not load', { diagnostics });
   let signature: { relative: string; copyTo?: string } | undefined;
   let signer: string | undefined;

@@ -4,14 +4,13 @@ import { parseArgs } from 'node:util';
 import { formatPath, parseYamlStream, UsageError, type Diagnostic } from '@aviary/policies';
 import {
   createValidator,
-  mergePolicySets,
-  readPolicyPath,
+  loadPolicySet,
   type Decision,
   type Validator,
 } from '@aviary/policies/engine';
+import { parseTrustedRootFlags } from '@aviary/policies/signature';
 import { EXIT, type CommandIO } from '../io.js';
 import { suiteSchema, type PolicyTestSuite } from '../policy-test/schema.js';
-import { buildEngine, trustedRootsFromFlags } from '../policy-runtime.js';
 import { reportDiagnostics, reportWarnings } from '../report.js';
 import { caseInput } from '../policy-test/case-input.js';
 import { readBounded } from '../source/safe-path.js';
@@ -32,8 +31,7 @@ export async function testCommand(io: CommandIO, args: readonly string[]): Promi
     options: { 'trusted-root': { type: 'string', multiple: true, default: [] } },
   });
   if (positionals.length > 1) throw new UsageError('USAGE_INVALID', `usage: ${TEST_USAGE}`);
-  const roots = await trustedRootsFromFlags(values['trusted-root'], io.cwd);
-  if (roots.diagnostics.length > 0) return reportDiagnostics(io, roots.diagnostics);
+  const trustedRoots = parseTrustedRootFlags(values['trusted-root']);
   const dir = path.resolve(io.cwd, positionals[0] ?? '.');
   const suites = await findSuites(dir, 0);
   if (suites.length === 0)
@@ -76,25 +74,23 @@ export async function testCommand(io: CommandIO, args: readonly string[]): Promi
     const suite = v.value;
     const at = (p: (string | number)[]) => ({ file: shown, ...doc.locate(p), path: formatPath(p) });
     const base = path.dirname(file);
-    const sets = [];
-    for (const p of suite.policies) {
-      const r = await readPolicyPath(path.resolve(base, p), path.join(path.dirname(shown), p));
-      problems.push(...r.diagnostics);
-      reportWarnings(io, r.warnings);
-      sets.push(r.policies);
-    }
-    const merged = mergePolicySets(sets);
-    problems.push(...merged.diagnostics);
-    if (problems.length === 0 && merged.policies.length === 0)
-      problems.push({
-        code: 'TEST_NO_POLICIES',
-        message: 'the suite loads no ModelReleasePolicy, so every case would only test "allowed"',
-        ...at(['policies']),
-      });
-    if (problems.length > 0) return reportDiagnostics(io, problems);
-    const built = buildEngine(merged.policies, roots.trustedRoots);
-    if (built.engine === undefined) return reportDiagnostics(io, built.diagnostics);
-    const engine = built.engine;
+    const set = await loadPolicySet({
+      policies: suite.policies.map((p) => path.resolve(base, p)),
+      trustedRoots,
+      cwd: io.cwd,
+      allowEmpty: true,
+    });
+    reportWarnings(io, set.warnings);
+    if (set.engine === undefined) return reportDiagnostics(io, set.diagnostics);
+    if (set.policies.length === 0)
+      return reportDiagnostics(io, [
+        {
+          code: 'TEST_NO_POLICIES',
+          message: 'the suite loads no ModelReleasePolicy, so every case would only test "allowed"',
+          ...at(['policies']),
+        },
+      ]);
+    const engine = set.engine;
     io.stdout.write(`# ${suite.metadata.name} (${shown})\n`);
     for (const [i, c] of suite.cases.entries()) {
       const resolved = await caseInput(io, base, c, (p) => at(['cases', i, ...p]));

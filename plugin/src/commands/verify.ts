@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '@aviary/policies';
-import { readPolicyPath } from '@aviary/policies/engine';
-import { buildPolicyVerifiers } from '@aviary/policies/signature';
+import { loadPolicySet } from '@aviary/policies/engine';
+import { parseTrustedRootFlags } from '@aviary/policies/signature';
 import { EXIT, type CommandIO } from '../io.js';
-import { trustedRootsFromFlags } from '../policy-runtime.js';
 import { reportDiagnostics } from '../report.js';
 import { readBounded } from '../source/safe-path.js';
 
@@ -34,18 +33,20 @@ export async function verify(io: CommandIO, args: readonly string[]): Promise<nu
   if (!/^sha256:[0-9a-f]{64}$/.test(values.digest)) {
     throw new UsageError('USAGE_INVALID', '--digest must be sha256:<64 lowercase hex>');
   }
-  const roots = await trustedRootsFromFlags(values['trusted-root'], io.cwd);
-  if (roots.diagnostics.length > 0) return reportDiagnostics(io, roots.diagnostics);
-  const policyPath = path.resolve(io.cwd, values.policies);
-  const loaded = await readPolicyPath(policyPath, values.policies);
+  // The whole set loads as admission loads it: a policy the webhook would refuse is refused here
+  // too, even when --policy names another. An empty set is VERIFY_NO_AUTHORITIES below.
+  const set = await loadPolicySet({
+    policies: [values.policies],
+    trustedRoots: parseTrustedRootFlags(values['trusted-root']),
+    cwd: io.cwd,
+    allowEmpty: true,
+  });
   // A verify-only authority is what POLICY_SIGNATURES_NOT_REQUIRED describes: no need to repeat it here.
-  if (loaded.diagnostics.length > 0) return reportDiagnostics(io, loaded.diagnostics);
-  const selected = loaded.policies.filter(
-    (p) => values.policy === undefined || p.name === values.policy,
+  if (set.diagnostics.length > 0) return reportDiagnostics(io, set.diagnostics);
+  const verifiers = [...set.verifiers].filter(
+    ([name]) => values.policy === undefined || name === values.policy,
   );
-  const { verifiers, diagnostics } = buildPolicyVerifiers(selected, roots.trustedRoots);
-  if (diagnostics.length > 0) return reportDiagnostics(io, diagnostics);
-  if (verifiers.size === 0) {
+  if (verifiers.length === 0) {
     return reportDiagnostics(io, [
       {
         code: 'VERIFY_NO_AUTHORITIES',
@@ -56,7 +57,7 @@ export async function verify(io: CommandIO, args: readonly string[]): Promise<nu
   }
   const text = await readBounded(path.resolve(io.cwd, values.bundle), values.bundle);
   let failed = 0;
-  for (const [name, verifier] of [...verifiers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [name, verifier] of verifiers.sort(([a], [b]) => (a < b ? -1 : 1))) {
     const r = verifier.verify(text, values.digest);
     if (r.ok) {
       io.stdout.write(

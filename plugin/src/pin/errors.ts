@@ -1,4 +1,4 @@
-import { AviaryError, type Diagnostic } from '@aviary/policies';
+import { AviaryError, type Code, type Diagnostic } from '@aviary/policies';
 import { EXIT } from '../io.js';
 
 /**
@@ -10,7 +10,7 @@ export class PinError extends AviaryError {
   readonly exit: number;
 
   constructor(
-    code: string,
+    code: Code,
     message: string,
     options: { exit?: number; diagnostics?: Diagnostic[]; cause?: unknown } = {},
   ) {

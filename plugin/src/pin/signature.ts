@@ -1,6 +1,6 @@
 import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import type { SignatureVerifier } from '@aviary/policies/signature';
+import type { SignatureCode, SignatureVerifier } from '@aviary/policies/signature';
 import { EXIT } from '../io.js';
 import { readBounded } from '../source/safe-path.js';
 import { PinError } from './errors.js';
@@ -47,7 +47,7 @@ export function verifySignature(
       'no policy configures signature authorities, so the signature cannot be checked',
     );
   const failures: string[] = [];
-  let first: { code: string; message: string } | undefined;
+  let first: { code: SignatureCode; message: string } | undefined;
   for (const [policy, verifier] of [...verifiers].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const r = verifier.verify(bundle.json, digest);
     if (r.ok) return { policy, authority: r.authority, signer: r.signer };

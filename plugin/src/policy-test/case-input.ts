@@ -1,5 +1,10 @@
 import path from 'node:path';
-import { governedKindOfObject, isGovernedObject, type Diagnostic } from '@aviary/policies';
+import {
+  governedKindOfObject,
+  isGovernedObject,
+  type Code,
+  type Diagnostic,
+} from '@aviary/policies';
 import type { CommandIO } from '../io.js';
 import { readObjectsFromFile } from '../source/objects.js';
 import type { PolicyTestSuite } from './schema.js';
@@ -90,7 +95,7 @@ function namespaceOf(o: Obj | undefined): string | undefined {
 
 function fail(
   where: Omit<Diagnostic, 'code' | 'message'>,
-  code: string,
+  code: Code,
   message: string,
 ): { diagnostics: Diagnostic[] } {
   return { diagnostics: [{ code, message, ...where }] };

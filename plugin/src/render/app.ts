@@ -1,8 +1,11 @@
 import path from 'node:path';
 import {
+  SPEC_KSERVE_CODE,
   SpecError,
+  isObject,
   kserveRules,
   validateModelRelease,
+  type Code,
   type DeploymentMode,
   type Diagnostic,
   type InferenceService,
@@ -89,7 +92,7 @@ export async function renderSources(
     const value = doc.value;
     if (value === null || value === undefined) continue;
     const where = { file, line: doc.line, column: 1 };
-    if (typeof value !== 'object' || Array.isArray(value)) {
+    if (!isObject(value)) {
       diagnostics.push({
         code: 'SPEC_NOT_AN_OBJECT',
         message: 'document is neither a ModelRelease nor a Kubernetes object',
@@ -97,7 +100,7 @@ export async function renderSources(
       });
       continue;
     }
-    const obj = value as Record<string, unknown>;
+    const obj = value;
     let output: unknown;
     if (obj['kind'] === 'ModelRelease') {
       const rendered = await renderOne(source, opts, diagnostics);
@@ -177,7 +180,7 @@ async function renderOne(
   const problems = kserveRules(object, namespace);
   for (const p of problems) {
     diagnostics.push({
-      code: `SPEC_${p.code}`,
+      code: SPEC_KSERVE_CODE[p.code],
       message: `rendered ${p.path}: ${p.message}`,
       file,
       ...doc.locate(['metadata', 'name']),
@@ -209,7 +212,7 @@ async function readBundle(root: string, fromDir: string, signature: string): Pro
   }
 }
 
-function signatureCode(err: SpecError): string {
+function signatureCode(err: SpecError): Code {
   switch (err.code) {
     case 'SPEC_PATH_ESCAPE':
       return 'SPEC_SIGNATURE_PATH';
@@ -227,11 +230,8 @@ function isKubernetesObject(obj: Record<string, unknown>): boolean {
     obj['apiVersion'] !== '' &&
     typeof obj['kind'] === 'string' &&
     obj['kind'] !== '' &&
-    meta !== null &&
-    typeof meta === 'object' &&
-    !Array.isArray(meta) &&
-    (typeof (meta as Record<string, unknown>)['name'] === 'string' ||
-      typeof (meta as Record<string, unknown>)['generateName'] === 'string')
+    isObject(meta) &&
+    (typeof meta['name'] === 'string' || typeof meta['generateName'] === 'string')
   );
 }
 

@@ -8,6 +8,8 @@
  * - `aviary.dev/stable`: JSON `{"uri", "digest"}` of the artifact serving the non-canary traffic.
  */
 
+import { isObject } from '../object.js';
+
 export const ARTIFACTS_ANNOTATION = 'aviary.dev/artifacts';
 export const STABLE_ANNOTATION = 'aviary.dev/stable';
 
@@ -65,10 +67,8 @@ export function parseArtifacts(
   const entries: ArtifactEvidence[] = [];
   const seen = new Set<string>();
   for (const [i, item] of parsed.entries()) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      return bad(`${ARTIFACTS_ANNOTATION}[${i}] must be an object`);
-    }
-    const { uri, digest, bundle, ...rest } = item as Record<string, unknown>;
+    if (!isObject(item)) return bad(`${ARTIFACTS_ANNOTATION}[${i}] must be an object`);
+    const { uri, digest, bundle, ...rest } = item;
     if (Object.keys(rest).length > 0)
       return bad(`${ARTIFACTS_ANNOTATION}[${i}] has unknown field "${Object.keys(rest)[0]}"`);
     if (typeof uri !== 'string' || uri === '')
@@ -97,9 +97,8 @@ export function parseStable(
   } catch {
     return bad(`${STABLE_ANNOTATION} is not valid JSON`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-    return bad(`${STABLE_ANNOTATION} must be an object`);
-  const { uri, digest } = parsed as Record<string, unknown>;
+  if (!isObject(parsed)) return bad(`${STABLE_ANNOTATION} must be an object`);
+  const { uri, digest } = parsed;
   if (typeof uri !== 'string' || uri === '')
     return bad(`${STABLE_ANNOTATION}.uri must be a non-empty string`);
   if (typeof digest !== 'string' || !DIGEST.test(digest))

@@ -1,3 +1,5 @@
+import { isObject } from '../object.js';
+
 /** A kind the policy engine judges. */
 export interface GovernedKind {
   group: string;
@@ -30,8 +32,8 @@ export function governedKind(group: string, kind: string): GovernedKind | undefi
 
 /** The governed kind of an untrusted manifest (its group is `apiVersion` up to the last `/`), if any. */
 export function governedKindOfObject(value: unknown): GovernedKind | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const { apiVersion, kind } = value as Record<string, unknown>;
+  if (!isObject(value)) return undefined;
+  const { apiVersion, kind } = value;
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
   const slash = apiVersion.lastIndexOf('/');
   return governedKind(slash < 0 ? '' : apiVersion.slice(0, slash), kind);

@@ -1,5 +1,6 @@
 import type { Finding } from '../finding.js';
 import { isObject, objectAt, type Obj } from '../object.js';
+import type { Code } from '../codes.js';
 
 /**
  * Where KServe v0.20 downloads models from for one InferenceService, and which location serves,
@@ -66,7 +67,7 @@ class Collector {
   readonly locations: ModelLocation[] = [];
   readonly problems: Finding[] = [];
 
-  problem(code: string, path: string, message: string): void {
+  problem(code: Code, path: string, message: string): void {
     this.problems.push({ code, path, message });
   }
 

@@ -1,6 +1,8 @@
+import type { CodeIn } from '../codes.js';
 import type { Finding } from '../finding.js';
 import { FRAMEWORK_KEYS } from './locations.js';
 import { DEPLOYMENT_MODE_ANNOTATION } from './types.js';
+import { isObject, type Obj } from '../object.js';
 
 /**
  * The checks KServe's own validating webhook (v0.20) makes that its CRD schema cannot express,
@@ -21,17 +23,16 @@ const CANARY_FORBIDDEN = [
   'autoScaling',
 ] as const;
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+type KserveFinding = Finding<CodeIn<'kserve'>>;
 
-export function kserveRules(isvc: unknown, namespace: string | undefined): Finding[] {
-  const out: Finding[] = [];
-  if (!isObj(isvc)) return [{ code: 'KSERVE_NOT_OBJECT', path: '', message: 'not an object' }];
-  const meta = isObj(isvc['metadata']) ? isvc['metadata'] : {};
-  const spec = isObj(isvc['spec']) ? isvc['spec'] : {};
+export function kserveRules(isvc: unknown, namespace: string | undefined): KserveFinding[] {
+  const out: KserveFinding[] = [];
+  if (!isObject(isvc)) return [{ code: 'KSERVE_NOT_OBJECT', path: '', message: 'not an object' }];
+  const meta = isObject(isvc['metadata']) ? isvc['metadata'] : {};
+  const spec = isObject(isvc['spec']) ? isvc['spec'] : {};
   const name = typeof meta['name'] === 'string' ? meta['name'] : '';
   const ns = namespace ?? (typeof meta['namespace'] === 'string' ? meta['namespace'] : '');
-  const annotations = isObj(meta['annotations']) ? meta['annotations'] : {};
+  const annotations = isObject(meta['annotations']) ? meta['annotations'] : {};
   const mode = annotations[DEPLOYMENT_MODE_ANNOTATION];
 
   if (!NAME.test(name)) {
@@ -59,7 +60,7 @@ export function kserveRules(isvc: unknown, namespace: string | undefined): Findi
     });
   }
 
-  const predictor = isObj(spec['predictor']) ? spec['predictor'] : undefined;
+  const predictor = isObject(spec['predictor']) ? spec['predictor'] : undefined;
   if (predictor === undefined) {
     out.push({
       code: 'KSERVE_PREDICTOR_MISSING',
@@ -71,7 +72,7 @@ export function kserveRules(isvc: unknown, namespace: string | undefined): Findi
   checkComponent(predictor, 'spec.predictor', out);
   for (const impl of PREDICTOR_IMPLEMENTATIONS) {
     const body = predictor[impl];
-    if (isObj(body) && body['name'] !== undefined) {
+    if (isObject(body) && body['name'] !== undefined) {
       out.push({
         code: 'KSERVE_STABLE_IMPL_NAME',
         path: `spec.predictor.${impl}.name`,
@@ -105,7 +106,7 @@ export function kserveRules(isvc: unknown, namespace: string | undefined): Findi
     const stableMin = typeof predictor['minReplicas'] === 'number' ? predictor['minReplicas'] : 1;
     canary.forEach((entry: unknown, i) => {
       const base = `spec.canary[${i}]`;
-      if (!isObj(entry)) {
+      if (!isObject(entry)) {
         out.push({ code: 'KSERVE_CANARY_INVALID', path: base, message: 'must be an object' });
         return;
       }
@@ -119,7 +120,7 @@ export function kserveRules(isvc: unknown, namespace: string | undefined): Findi
       } else {
         sum += pct;
       }
-      const cp = isObj(entry['predictor']) ? entry['predictor'] : undefined;
+      const cp = isObject(entry['predictor']) ? entry['predictor'] : undefined;
       if (cp === undefined) {
         out.push({
           code: 'KSERVE_CANARY_INVALID',
@@ -175,7 +176,7 @@ export function kserveRules(isvc: unknown, namespace: string | undefined): Findi
   }
   for (const component of ['transformer', 'explainer'] as const) {
     const c = spec[component];
-    if (isObj(c)) checkComponent(c, `spec.${component}`, out, component);
+    if (isObject(c)) checkComponent(c, `spec.${component}`, out, component);
   }
   return out;
 }
@@ -185,7 +186,7 @@ function checkPredictorName(
   path: string,
   isvc: string,
   ns: string,
-  out: Finding[],
+  out: KserveFinding[],
 ): void {
   if (!NAME.test(pname)) {
     out.push({
@@ -208,7 +209,7 @@ function checkPredictorName(
 function checkComponent(
   c: Obj,
   path: string,
-  out: Finding[],
+  out: KserveFinding[],
   kind: 'predictor' | 'transformer' | 'explainer' = 'predictor',
 ): void {
   if (kind === 'predictor') {
@@ -224,7 +225,7 @@ function checkComponent(
     }
     for (const impl of impls) {
       const body = c[impl];
-      if (isObj(body) && body['storageUri'] !== undefined && c['storageUris'] !== undefined) {
+      if (isObject(body) && body['storageUri'] !== undefined && c['storageUris'] !== undefined) {
         out.push({
           code: 'KSERVE_STORAGE_BOTH',
           path: `${path}.storageUris`,
@@ -249,14 +250,14 @@ function checkComponent(
   findPythonPath(c, path, out);
 }
 
-function findPythonPath(value: unknown, path: string, out: Finding[]): void {
+function findPythonPath(value: unknown, path: string, out: KserveFinding[]): void {
   if (Array.isArray(value)) {
     value.forEach((v, i) => findPythonPath(v, `${path}[${i}]`, out));
-  } else if (isObj(value)) {
+  } else if (isObject(value)) {
     for (const [k, v] of Object.entries(value)) {
       if (k === 'env' && Array.isArray(v)) {
         v.forEach((e: unknown, i) => {
-          if (isObj(e) && e['name'] === 'PYTHONPATH') {
+          if (isObject(e) && e['name'] === 'PYTHONPATH') {
             out.push({
               code: 'KSERVE_PYTHONPATH',
               path: `${path}.env[${i}]`,

@@ -1,8 +1,9 @@
+import type { CodeIn } from '../codes.js';
 import type { LabelSelector, ModelReleasePolicy } from './schema.js';
 
 /** A problem found in a policy that is valid by schema: its code, its JSON path and its text. */
 export interface EffectProblem {
-  code: string;
+  code: CodeIn<'policy'>;
   path: (string | number)[];
   message: string;
 }

@@ -51,18 +51,11 @@ export function createEngine(options: EngineOptions): Engine {
         matched: [],
         verified: [],
       };
+      const applies = (match: LoadedPolicy['policy']['spec']['match']) =>
+        policyMatches(match, input.namespace, input.namespaceLabels, view.labels, oldView?.labels);
       const advisories = new Map<string, PolicyFinding>();
       for (const loaded of policies) {
-        if (
-          !policyMatches(
-            loaded.policy.spec.match,
-            input.namespace,
-            input.namespaceLabels,
-            view.labels,
-            oldView?.labels,
-          )
-        )
-          continue;
+        if (!applies(loaded.policy.spec.match)) continue;
         decision.matched.push(loaded.name);
         const mode = loaded.policy.spec.mode ?? 'enforce';
         const verifier = verifiers.get(loaded.name);
@@ -98,16 +91,7 @@ export function createEngine(options: EngineOptions): Engine {
         }
       }
       for (const broken of unenforceable) {
-        if (
-          !policyMatches(
-            broken.match,
-            input.namespace,
-            input.namespaceLabels,
-            view.labels,
-            oldView?.labels,
-          )
-        )
-          continue;
+        if (!applies(broken.match)) continue;
         decision.matched.push(broken.name);
         const finding: PolicyFinding = {
           code: 'POLICY_UNENFORCEABLE',

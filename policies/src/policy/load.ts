@@ -1,10 +1,11 @@
+import type { CodeIn } from '../codes.js';
 import type { Diagnostic } from '../errors.js';
 import { createValidator, formatPath, type Validator } from '../schema/validator.js';
 import { parseYamlStream } from '../yaml/parse.js';
 import { imagePrefixProblem } from '../kserve/image.js';
 import { prefixProblem } from '../kserve/location.js';
 import { effectProblems } from './effect.js';
-import { checkIdentityRegex } from './regex-safety.js';
+import { checkIdentityRegex, type RegexProblem } from './regex-safety.js';
 import { policySchema, type ModelReleasePolicy } from './schema.js';
 
 /** A validated policy and where it came from. */
@@ -150,6 +151,22 @@ export function mergePolicySets(sets: readonly LoadedPolicy[][]): {
   return { policies, diagnostics };
 }
 
+const REGEX_PROBLEM = {
+  REGEX_UNANCHORED: {
+    code: 'POLICY_REGEX_UNANCHORED',
+    message: 'subjectRegExp must start with ^ and end with $',
+  },
+  REGEX_INVALID: {
+    code: 'POLICY_REGEX_INVALID',
+    message:
+      'subjectRegExp is not a valid RE2 regular expression (no lookaround, no backreferences)',
+  },
+  REGEX_MATCHES_ALL: {
+    code: 'POLICY_REGEX_MATCHES_ALL',
+    message: 'subjectRegExp matches identities no signer holds (e.g. ^.*$), so it names no signer',
+  },
+} as const satisfies Record<RegexProblem, { code: CodeIn<'policy'>; message: string }>;
+
 const IDENTITY_CODE = {
   keyless: 'POLICY_KEYLESS_IDENTITY',
   certificate: 'POLICY_CERTIFICATE_IDENTITY',
@@ -163,7 +180,7 @@ const IDENTITY_CODE = {
 function identityProblems(
   kind: 'keyless' | 'certificate',
   { subject, subjectRegExp }: { subject?: string; subjectRegExp?: string },
-): { code: string; message: string; at: string[] }[] {
+): { code: CodeIn<'policy'>; message: string; at: string[] }[] {
   if ((subject === undefined) === (subjectRegExp === undefined))
     return [
       {
@@ -174,16 +191,5 @@ function identityProblems(
     ];
   const problem = subjectRegExp === undefined ? undefined : checkIdentityRegex(subjectRegExp);
   if (problem === undefined) return [];
-  return [
-    {
-      code: `POLICY_${problem}`,
-      message:
-        problem === 'REGEX_UNANCHORED'
-          ? 'subjectRegExp must start with ^ and end with $'
-          : problem === 'REGEX_INVALID'
-            ? 'subjectRegExp is not a valid RE2 regular expression (no lookaround, no backreferences)'
-            : 'subjectRegExp matches identities no signer holds (e.g. ^.*$), so it names no signer',
-      at: [kind, 'subjectRegExp'],
-    },
-  ];
+  return [{ ...REGEX_PROBLEM[problem], at: [kind, 'subjectRegExp'] }];
 }

@@ -12,10 +12,10 @@ import { containerImages, type ImageField } from '../kserve/images.js';
 import { readModels, type DeploymentMode, type Reading } from '../kserve/locations.js';
 import { declaredMode } from '../kserve/mode.js';
 import { ociDigest } from '../kserve/uri.js';
-import { objectAt, type Obj } from '../object.js';
+import { MAX_OBJECT_DEPTH, objectAt, type Obj } from '../object.js';
 
 /** Beyond these an object is not inspected, and every rule denies it. */
-export const INSPECTION_LIMITS = Object.freeze({ maxNodes: 10_000, maxDepth: 64 });
+export const INSPECTION_LIMITS = Object.freeze({ maxNodes: 10_000, maxDepth: MAX_OBJECT_DEPTH });
 
 /** What an artifact is: where it lives and, when known, its content digest. */
 export interface Artifact {

@@ -4,7 +4,7 @@ import type { Finding } from '../finding.js';
 export type PolicyMode = 'enforce' | 'warn' | 'audit';
 export type Operation = 'CREATE' | 'UPDATE';
 /** `policy`: the policy itself could not be applied (see UnenforceablePolicy). */
-export type RuleName = 'pinning' | 'signatures' | 'canary' | 'evidence' | 'policy';
+export type RuleName = 'pinning' | 'signatures' | 'canary' | 'policy';
 
 /** A finding attributed to the policy and rule that produced it. */
 export interface PolicyFinding extends Finding {

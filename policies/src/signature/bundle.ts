@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { fail } from './errors.js';
+import { isObject } from '../object.js';
 
 /**
  * Aviary's own structural reading of a Sigstore bundle: just the fields every verification path
@@ -140,9 +141,8 @@ function der(v: unknown, what: string): Buffer {
 }
 
 function asObject(v: unknown, what: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v))
-    fail('SIG_BUNDLE_MALFORMED', `${what} must be a JSON object`);
-  return v as Record<string, unknown>;
+  if (!isObject(v)) fail('SIG_BUNDLE_MALFORMED', `${what} must be a JSON object`);
+  return v;
 }
 
 // Protobuf JSON bytes: standard or URL-safe base64, padding optional.

@@ -5,11 +5,24 @@ import { X509Certificate as SigstoreCertificate } from '@sigstore/core';
  * One certificate read by two maintained parsers: OpenSSL (node:crypto) decides issuance (names,
  * key identifiers, keyCertSign, the signature), @sigstore/core reads what node:crypto does not
  * expose (basic constraints, key usage, the extension list). Both run synchronously, which
- * verification must: the policy engine is synchronous. pkijs, the maintained JavaScript library
- * with RFC 5280 path validation, verifies only asynchronously (WebCrypto) and, in 4.0.0, gives
- * up on every path when one candidate issuer is a dead end (an intermediate cross-signed by a
- * root that is not configured), validates only the shortest path, does not enforce path length
- * constraints, and accepts an unknown critical extension on the leaf.
+ * verification must: the policy engine is synchronous.
+ *
+ * Path building and the RFC 5280 checks stay hand-written because no maintained library does them
+ * (issue 13, run on the cases of certificate-paths.test.ts, with certificates written by openssl):
+ * - @peculiar/x509 2.2.0 `X509ChainBuilder` is async only (WebCrypto), builds one path greedily
+ *   (the first issuer whose signature verifies, never backtracking: "cross-signed, good one
+ *   second" and "trusting the other root" find no path), has no notion of trust anchors, and
+ *   checks nothing of RFC 5280 §6.1: it returns a path through an issuer that is no CA, one
+ *   without keyCertSign, an exceeded pathLen, an expired or not yet valid certificate, to a leaf
+ *   without digitalSignature/codeSigning or with an unknown critical extension. Its issuer test
+ *   (name, key identifier, signature) is what `issuedBy` gets synchronously from OpenSSL.
+ * - pkijs 4.0.0 `CertificateChainValidationEngine` is async only and validates one path (the
+ *   shortest found): it refuses all three cross-signed cases (one candidate issuer leading to a
+ *   root that is not configured drops the others) and "renewed, expired one first", and it accepts
+ *   an exceeded pathLen, an unknown critical extension on the leaf or an intermediate and a leaf
+ *   without digitalSignature or codeSigning. It does refuse an issuer that is no CA or lacks
+ *   keyCertSign, and checks validity at a given date, as we do.
+ * Name constraints are refused whatever a library does with them: Aviary does not process them.
  */
 export interface PathCert {
   node: NodeCertificate;

@@ -8,7 +8,7 @@ import type { KeylessAuthority, KeylessGroup } from './keyless.js';
 import { parseTrustedKey } from './keys.js';
 import { pemCertificates } from './pem.js';
 import { refusePublicRoots } from './public-roots.js';
-import { isObject } from './statement.js';
+import { isObject } from '../object.js';
 import { keylessVerifier } from './trusted-root.js';
 import type { Authority, SignatureVerifierOptions } from './types.js';
 

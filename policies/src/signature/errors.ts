@@ -1,4 +1,5 @@
 import { AviaryError } from '../errors.js';
+import type { CodeIn } from '../codes.js';
 import type { SignatureCode } from './types.js';
 
 /**
@@ -6,8 +7,7 @@ import type { SignatureCode } from './types.js';
  * regex, a missing or malformed trusted root. Thrown by `createSignatureVerifier` so a bad policy
  * is refused when it is loaded, not on the first admission request.
  */
-export type SignatureConfigErrorCode =
-  'SIG_CONFIG_INVALID' | 'SIG_REGEX_UNANCHORED' | 'SIG_CERT_ROOT_PUBLIC';
+export type SignatureConfigErrorCode = CodeIn<'verifier'>;
 export class SignatureConfigError extends AviaryError<SignatureConfigErrorCode> {}
 
 /**

@@ -1,5 +1,6 @@
 import type { LoadedPolicy } from '../policy/load.js';
 import type { Diagnostic } from '../errors.js';
+import { POLICY_SIG_CODE } from '../codes.js';
 import { SignatureConfigError } from './errors.js';
 import { loadPublicGoodTrustedRoot } from './trusted-root.js';
 import type { Authority, SignatureVerifier } from './types.js';
@@ -34,7 +35,9 @@ export function buildPolicyVerifiers(
     } catch (err) {
       diagnostics.push({
         code:
-          err instanceof SignatureConfigError ? `POLICY_${err.code}` : 'POLICY_AUTHORITY_INVALID',
+          err instanceof SignatureConfigError
+            ? POLICY_SIG_CODE[err.code]
+            : 'POLICY_AUTHORITY_INVALID',
         message: `policy "${loaded.name}": ${(err as Error).message}`,
         file: loaded.file,
         line: loaded.line,

@@ -6,7 +6,6 @@ import { signatureMatches } from './content.js';
 import { fail } from './errors.js';
 import { hashForKey } from './keys.js';
 import type { IdentityPattern } from './identity.js';
-import { MemoCertificate } from './memo-certificate.js';
 
 export interface KeylessAuthority {
   name: string;
@@ -78,14 +77,8 @@ function signedEntity(bundle: ParsedBundle): SignedEntity {
   // sigstore-js verifies a message signature by hashing the artifact, which admission never has,
   // and a DSSE signature always with SHA-256; both checks are replaced by ours (digest-based
   // ECDSA, and the key's own hash), keeping its digest/signature comparisons for the log body.
-  // The leaf is checked against its issuer once per timestamp; memoised, that check runs once.
-  const key =
-    entity.key.$case === 'certificate'
-      ? { ...entity.key, certificate: MemoCertificate.of(entity.key.certificate) }
-      : entity.key;
   return {
     ...entity,
-    key,
     signature: {
       signature: original.signature,
       compareSignature: (s) => original.compareSignature(s),

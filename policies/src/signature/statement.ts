@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { fail } from './errors.js';
 import { clip } from './bundle.js';
 import { comparePaths, modelSigningRoot } from './model-root.js';
+import { isObject } from '../object.js';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -155,10 +156,6 @@ function parseJsonObject(payload: Buffer): Record<string, unknown> {
   }
   if (!isObject(value)) fail('SIG_STATEMENT_INVALID', 'DSSE payload is not a JSON object');
   return value;
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** The predicate type, read before authentication only to decide whether the v0.2 encoding may apply. */

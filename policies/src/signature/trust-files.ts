@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
+import type { CodeIn } from '../codes.js';
 import type { Diagnostic } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { DEFAULT_TRUSTED_ROOT } from './config.js';
-import { isObject } from './statement.js';
+import { isObject } from '../object.js';
 import { keylessVerifier, loadPublicGoodTrustedRoot } from './trusted-root.js';
 
 /** Where each trusted root came from: `built-in`, or the file it was read from. */
@@ -78,7 +79,7 @@ async function readTrustedRoot(
   name: string,
   file: string,
 ): Promise<{ value: unknown } | { diagnostic: Diagnostic }> {
-  const problem = (code: string, message: string) => ({
+  const problem = (code: CodeIn<'trust'>, message: string) => ({
     diagnostic: { code, message: `trusted root "${name}": ${message}`, file },
   });
   let text: string;

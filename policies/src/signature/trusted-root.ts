@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { X509Certificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { Verifier, toTrustMaterial } from '@sigstore/verify';
-import { MemoCertificate } from './memo-certificate.js';
-import { isObject } from './statement.js';
+import { isObject } from '../object.js';
 
 let publicGood: unknown;
 
@@ -28,28 +26,7 @@ export function loadPublicGoodTrustedRoot(): unknown {
  */
 export function keylessVerifier(root: unknown): Verifier {
   assertValidityStarts(root);
-  const material = toTrustMaterial(TrustedRoot.fromJSON(root));
-  return new Verifier({
-    ...material,
-    certificateAuthorities: material.certificateAuthorities.map(memoChain),
-    timestampAuthorities: material.timestampAuthorities.map(memoChain),
-  });
-}
-
-/**
- * The root's certificates as {@link MemoCertificate}s, their links checked now: they are fixed
- * for the verifier's life, so no verification pays for them again.
- */
-function memoChain<T extends { certChain: X509Certificate[] }>(authority: T): T {
-  const chain = authority.certChain.map((c) => MemoCertificate.of(c));
-  chain.forEach((cert, i) => {
-    void cert.der;
-    void cert.key;
-    const issuer = chain[i + 1];
-    if (issuer !== undefined) cert.verify(issuer);
-    else if (cert.subject.equals(cert.issuer)) cert.verify();
-  });
-  return { ...authority, certChain: chain };
+  return new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)));
 }
 
 /**

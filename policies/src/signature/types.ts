@@ -2,6 +2,7 @@
  * The public shape of signature verification. Authorities mirror `spec.signatures.authorities` of
  * a ModelReleasePolicy; results carry a stable code per failure class so callers branch on it.
  */
+import type { CodeIn } from '../codes.js';
 
 export type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
 
@@ -50,20 +51,11 @@ export interface SignatureVerifierOptions {
 
 export type SignatureFormat = 'model-signing' | 'dsse' | 'message-signature';
 
-export type SignatureCode =
-  | 'SIG_DIGEST_INVALID'
-  | 'SIG_BUNDLE_TOO_LARGE'
-  | 'SIG_BUNDLE_MALFORMED'
-  | 'SIG_BUNDLE_UNSUPPORTED'
-  | 'SIG_MULTIPLE_SIGNATURES'
-  | 'SIG_INVALID'
-  | 'SIG_CERT_EXPIRED'
-  | 'SIG_CERT_CRITICAL_EXTENSION'
-  | 'SIG_UNTRUSTED'
-  | 'SIG_STATEMENT_INVALID'
-  | 'SIG_PREDICATE_NOT_ALLOWED'
-  | 'SIG_DIGEST_MISMATCH'
-  | 'SIG_INTERNAL_ERROR';
+/** What the verifier itself reports; the signatures rule adds the codes for what it cannot verify. */
+export type SignatureCode = Exclude<
+  CodeIn<'signatures'>,
+  'SIG_MISSING' | 'SIG_EVIDENCE_MISSING' | 'SIG_NO_VERIFIER'
+>;
 
 export type SignatureResult =
   | {

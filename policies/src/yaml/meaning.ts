@@ -1,5 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
 import { GO_INT } from './schema.js';
+import type { CodeIn } from '../codes.js';
 
 /**
  * Checks, before a document becomes a JavaScript value, that it means one JSON value and that
@@ -9,7 +10,7 @@ import { GO_INT } from './schema.js';
  */
 
 export interface MeaningProblem {
-  code: string;
+  code: CodeIn<'yaml'>;
   message: string;
   /** Offset in the source text to report the problem at. */
   offset: number;

@@ -7,7 +7,9 @@ import {
   parseAllDocuments,
   type Document,
 } from 'yaml';
+import type { CodeIn } from '../codes.js';
 import type { Diagnostic } from '../errors.js';
+import { MAX_OBJECT_DEPTH } from '../object.js';
 import { checkMeaning } from './meaning.js';
 import { KUBERNETES_READ } from './schema.js';
 
@@ -22,8 +24,8 @@ export const YAML_LIMITS = Object.freeze({
   maxAliasCount: 50,
   /** Default: 200 documents per file. */
   maxDocuments: 200,
-  /** Default: 64 levels of nesting; Kubernetes objects are far shallower. */
-  maxDepth: 64,
+  /** Levels of nesting; Kubernetes objects are far shallower. */
+  maxDepth: MAX_OBJECT_DEPTH,
 });
 
 export interface ParsedDocument {
@@ -170,7 +172,7 @@ export function parseYamlStream(text: string, file: string): ParseResult {
 }
 
 interface ShapeProblem {
-  code: string;
+  code: CodeIn<'yaml'>;
   message: string;
   path: (string | number)[];
 }

@@ -1,8 +1,9 @@
 import t from 'tap';
 import { createEngine, unenforceablePolicy } from '@aviary/policies/engine';
+import type { Diagnostic } from '@aviary/policies';
 import { isvc } from '../../helpers/isvc.js';
 
-const bad = [
+const bad: Diagnostic[] = [
   { code: 'POLICY_STEPS_ABOVE_MAX', message: 'steps above', file: 'ModelReleasePolicy/x' },
 ];
 const doc = (spec: unknown) => ({ metadata: { name: 'x' }, spec });

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import t from 'tap';
 import { verifyEcdsaDigest } from '../../../policies/src/signature/ecdsa.js';
 
@@ -57,4 +57,20 @@ t.test('malformed signatures are rejected, never thrown', async (t) => {
   for (const [name, sig] of bad) t.notOk(verifyEcdsaDigest(publicKey, digest, sig), name);
   const ed = generateKeyPairSync('ed25519').publicKey;
   t.notOk(verifyEcdsaDigest(ed, digest, good), 'not an EC key');
+});
+
+t.test('node:crypto cannot verify a digest, which is why a library does', async (t) => {
+  // With a null algorithm, OpenSSL hashes the input (SHA-256) rather than taking it as the
+  // digest. If a Node release changes that, ecdsa.ts can drop @noble/curves.
+  for (const [curve, hash] of [
+    ['prime256v1', 'sha256'],
+    ['secp384r1', 'sha384'],
+    ['secp521r1', 'sha512'],
+  ] as const) {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: curve });
+    const digest = createHash(hash).update('m').digest();
+    const sig = sign(hash, Buffer.from('m'), privateKey);
+    t.notOk(verify(null, digest, publicKey, sig), `${curve}: null algorithm over the digest`);
+    t.ok(verifyEcdsaDigest(publicKey, digest, sig), `${curve}: verifyEcdsaDigest`);
+  }
 });

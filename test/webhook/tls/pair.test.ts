@@ -11,9 +11,9 @@ import { isvc } from '../../helpers/isvc.js';
 import { logSink, reviewBody, send, waitFor } from '../support.js';
 
 const hosts = ['localhost', '127.0.0.1'];
-const A = generateSelfSigned({ hosts });
-const B = generateSelfSigned({ hosts });
-const C = generateSelfSigned({ hosts });
+const A = await generateSelfSigned({ hosts });
+const B = await generateSelfSigned({ hosts });
+const C = await generateSelfSigned({ hosts });
 const fp = (pem: string) => new X509Certificate(pem).fingerprint256;
 const ca = [A.cert, B.cert, C.cert];
 
@@ -23,7 +23,11 @@ t.test('checkPair', async (t) => {
   t.throws(() => checkPair('garbage', A.key), /no PEM certificate/);
   t.throws(() => checkPair(A.cert, 'garbage'), /no usable PEM private key/);
   t.throws(() => checkPair(A.cert.slice(0, 200), A.key), /no PEM certificate/, 'half-written file');
-  const old = generateSelfSigned({ hosts, now: new Date(Date.now() - 10 * 86400_000), days: 2 });
+  const old = await generateSelfSigned({
+    hosts,
+    now: new Date(Date.now() - 10 * 86400_000),
+    days: 2,
+  });
   t.throws(() => checkPair(old.cert, old.key), /expired/);
 });
 

@@ -7,9 +7,9 @@ import t from 'tap';
 import { generateSelfSigned } from '@aviary/webhook';
 import { send } from '../support.js';
 
-t.test('a well-formed self-signed certificate from node:crypto alone', async (t) => {
+t.test('a well-formed self-signed certificate', async (t) => {
   const now = new Date('2026-03-01T12:00:00Z');
-  const pair = generateSelfSigned({
+  const pair = await generateSelfSigned({
     hosts: ['aviary-webhook.aviary-system.svc', '10.0.0.7', 'fe80::1', 'localhost'],
     now,
     days: 30,
@@ -29,12 +29,34 @@ t.test('a well-formed self-signed certificate from node:crypto alone', async (t)
   t.equal(x.publicKey.asymmetricKeyDetails?.namedCurve, 'prime256v1');
   t.equal(x.checkHost('aviary-webhook.aviary-system.svc'), 'aviary-webhook.aviary-system.svc');
   t.equal(x.checkIP('10.0.0.7'), '10.0.0.7');
-  t.not(generateSelfSigned().cert, generateSelfSigned().cert, 'fresh key and serial each time');
-  t.equal(new X509Certificate(generateSelfSigned().cert).subject, 'CN=localhost');
+  t.same(x.keyUsage, ['1.3.6.1.5.5.7.3.1'], 'extended key usage: serverAuth only');
+  // Key usage and criticality, which node:crypto does not expose, as OpenSSL prints them.
+  const text = await opensslText(pair.cert);
+  if (text === undefined) t.comment('openssl not installed; key usage not checked');
+  else {
+    t.match(text, /Basic Constraints: critical\s+CA:TRUE\n/);
+    t.match(text, /Key Usage: critical\s+Digital Signature, Certificate Sign\n/);
+    const ski = /Subject Key Identifier:\s+(\S+)/.exec(text)?.[1];
+    t.ok(ski, 'a subject key identifier');
+    t.match(text, new RegExp(`Authority Key Identifier:\\s+(keyid:)?${ski}`), 'its own key id');
+  }
+  t.not(
+    (await generateSelfSigned()).cert,
+    (await generateSelfSigned()).cert,
+    'fresh key and serial each time',
+  );
+  t.equal(new X509Certificate((await generateSelfSigned()).cert).subject, 'CN=localhost');
+});
+
+t.test('validity past 2049 (GeneralizedTime)', async (t) => {
+  const now = new Date('2049-12-01T00:00:00Z');
+  const x = new X509Certificate((await generateSelfSigned({ now, days: 60 })).cert);
+  t.equal(new Date(x.validTo).getTime(), now.getTime() + 60 * 86400_000);
+  t.equal(new Date(x.validFrom).getTime(), now.getTime() - 3600_000);
 });
 
 t.test('a TLS client verifies it (hostname and chain)', async (t) => {
-  const pair = generateSelfSigned({ hosts: ['127.0.0.1'] });
+  const pair = await generateSelfSigned({ hosts: ['127.0.0.1'] });
   const server = createServer(pair, (_req, res) => res.end('{"ok":true}'));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   t.teardown(() => server.close());
@@ -42,13 +64,13 @@ t.test('a TLS client verifies it (hostname and chain)', async (t) => {
   const r = await send(port, { path: '/', ca: pair.cert });
   t.same(r.json, { ok: true });
   await t.rejects(
-    send(port, { path: '/', ca: generateSelfSigned().cert }),
+    send(port, { path: '/', ca: (await generateSelfSigned()).cert }),
     'another CA is refused',
   );
 });
 
 t.test('openssl agrees, when it is installed', async (t) => {
-  const pair = generateSelfSigned({ hosts: ['localhost'] });
+  const pair = await generateSelfSigned({ hosts: ['localhost'] });
   const dir = t.testdir({});
   const file = path.join(dir, 'c.pem');
   writeFileSync(file, pair.cert);
@@ -60,3 +82,12 @@ t.test('openssl agrees, when it is installed', async (t) => {
   if (out === undefined) t.comment('openssl not installed; skipped');
   else t.equal(out.trim(), `${file}: OK`);
 });
+
+function opensslText(pem: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const child = execFile('openssl', ['x509', '-noout', '-text'], (err, stdout) =>
+      resolve(err && (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : stdout),
+    );
+    child.stdin?.end(pem);
+  });
+}

@@ -1,23 +1,20 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
-import { statSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
-import { formatDiagnostic, type Diagnostic } from '@aviary/policies';
+import { formatDiagnostic } from '@aviary/policies';
 import {
   createEngine,
-  mergePolicySets,
-  readPolicyPath,
+  loadPolicySet,
   unenforceablePolicy,
   type LoadedPolicy,
   type SignatureCheck,
   type UnenforceablePolicy,
 } from '@aviary/policies/engine';
-import { buildPolicyVerifiers, loadTrustedRoots } from '@aviary/policies/signature';
 import { Counter, Gauge, type WebhookMetrics } from '../metrics.js';
 import type { PolicySnapshot, WebhookState } from '../state.js';
-import { policyFiles, watchContent, type ContentWatcher } from '../watch.js';
+import type { ContentWatcher } from '../watch.js';
 import { reviewPolicyObject, type PolicyReview } from '../policy-object.js';
+import { watchPolicyFiles, type PolicySource } from '../policy-source.js';
 import { PolicyStatusWriter, readyCondition } from './status.js';
 
 export const POLICY_GROUP = 'aviary.dev';
@@ -76,7 +73,7 @@ interface Informer<T extends k8s.KubernetesObject> {
  * - Informer errors (apiserver unreachable, RBAC) restart the informer with exponential back-off;
  *   the last good snapshot keeps serving meanwhile and is never dropped.
  */
-export class ClusterPolicySource {
+export class ClusterPolicySource implements PolicySource {
   readonly kc: k8s.KubeConfig;
   private readonly policies: Informer<k8s.KubernetesObject>;
   private readonly namespaces: Informer<k8s.V1Namespace>;
@@ -199,24 +196,17 @@ export class ClusterPolicySource {
       i.inf.on('connect', () => log.debug({ resource: which }, 'informer (re)connecting'));
     }
     this.policies.inf.on('change', () => this.schedule());
-    const policiesPath = this.options.policiesPath;
-    const roots = Object.values(this.options.trustedRoots ?? {});
+    const { policiesPath, trustedRoots } = this.options;
     // Trusted-root files are watched even without policy files: a rotated ConfigMap applies
     // without a restart.
-    if (policiesPath !== undefined || roots.length > 0) {
-      this.fileWatcher = watchContent({
-        files: async () => [
-          ...(policiesPath !== undefined ? await policyFiles(policiesPath) : []),
-          ...roots,
-        ],
-        folders: [
-          ...(policiesPath !== undefined ? [watchedFolder(policiesPath)] : []),
-          ...roots.map((f) => path.dirname(f)),
-        ],
-        intervalMs: this.options.intervalMs ?? 2000,
-        onChange: () => this.loadFiles(),
-        onError: (err) => log.error({ err }, 'policy file watch failed'),
-      });
+    if (policiesPath !== undefined || Object.keys(trustedRoots ?? {}).length > 0) {
+      this.fileWatcher = watchPolicyFiles(
+        {
+          ...(policiesPath !== undefined ? { policies: policiesPath } : {}),
+          ...(trustedRoots !== undefined ? { trustedRoots } : {}),
+        },
+        { intervalMs: this.options.intervalMs ?? 2000, onChange: () => this.loadFiles(), log },
+      );
       await this.fileWatcher.check();
     } else {
       await this.loadFiles();
@@ -281,53 +271,37 @@ export class ClusterPolicySource {
 
   // --- building ------------------------------------------------------------------------------
 
+  /**
+   * The file part: the same loader and whole-set rule as file mode, except that no policy file at
+   * all is fine (the CRs are the set).
+   */
   private async loadFiles(): Promise<void> {
     const log = this.log!;
-    const diagnostics: Diagnostic[] = [];
-    const warnings: Diagnostic[] = [];
-    const roots = await loadTrustedRoots(this.options.trustedRoots);
-    diagnostics.push(...roots.diagnostics);
-    let policies: LoadedPolicy[] = [];
-    const hash = createHash('sha256');
-    if (this.options.policiesPath !== undefined) {
-      const sets: LoadedPolicy[][] = [];
-      for (const file of await policyFiles(this.options.policiesPath)) {
-        const r = await readPolicyPath(file);
-        diagnostics.push(...r.diagnostics);
-        warnings.push(...r.warnings);
-        sets.push(r.policies);
-        hash.update(file).update(JSON.stringify(r.policies.map((p) => p.policy)));
-      }
-      const merged = mergePolicySets(sets);
-      diagnostics.push(...merged.diagnostics);
-      policies = merged.policies;
-    }
-    // The roots are part of the revision: a rotated root alone must swap the snapshot in.
-    for (const [name, root] of Object.entries(roots.trustedRoots).sort(([a], [b]) =>
-      a < b ? -1 : 1,
-    ))
-      hash.update(`${name}\0${JSON.stringify(root)}`);
-    let verifiers = new Map<string, SignatureCheck>();
-    if (diagnostics.length === 0) {
-      const built = buildPolicyVerifiers(policies, roots.trustedRoots);
-      diagnostics.push(...built.diagnostics);
-      verifiers = built.verifiers;
-    }
-    if (diagnostics.length > 0) {
+    const { policiesPath, trustedRoots } = this.options;
+    const set = await loadPolicySet({
+      policies: policiesPath !== undefined ? [policiesPath] : [],
+      ...(trustedRoots !== undefined ? { trustedRoots } : {}),
+      allowEmpty: true,
+    });
+    if (set.diagnostics.length > 0) {
       this.options.metrics.policyReloadErrors.inc();
       log.error(
-        { policies: this.options.policiesPath, diagnostics: diagnostics.map(formatDiagnostic) },
+        { policies: policiesPath, diagnostics: set.diagnostics.map(formatDiagnostic) },
         this.files
           ? 'policy files or trusted roots rejected; the last good file set stays active'
           : 'policy files or trusted roots rejected; the webhook is not ready',
       );
       return;
     }
-    if (warnings.length > 0)
-      log.warn({ warnings: warnings.map(formatDiagnostic) }, 'policy files loaded with warnings');
-    log.info({ trustedRoots: roots.origins }, 'trusted roots loaded');
-    this.trustedRoots = roots.trustedRoots;
-    this.files = { policies, verifiers, revision: hash.digest('hex').slice(0, 12) };
+    if (set.warnings.length > 0)
+      log.warn(
+        { warnings: set.warnings.map(formatDiagnostic) },
+        'policy files loaded with warnings',
+      );
+    log.info({ trustedRoots: set.origins }, 'trusted roots loaded');
+    this.trustedRoots = set.trustedRoots;
+    // The revision covers the roots: a rotated root alone must swap the snapshot in.
+    this.files = { policies: set.policies, verifiers: set.verifiers, revision: set.revision };
     // Trusted roots or file names changed: every CR is judged again.
     this.judged.clear();
     this.schedule(0);
@@ -468,11 +442,3 @@ function versionOf(obj: k8s.KubernetesObject): string {
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-function watchedFolder(target: string): string {
-  try {
-    return statSync(target).isDirectory() ? target : path.dirname(target);
-  } catch {
-    return path.dirname(target);
-  }
-}

@@ -1,5 +1,6 @@
 import * as k8s from '@kubernetes/client-node';
 import type { FastifyBaseLogger } from 'fastify';
+import { isObject } from '@aviary/policies';
 
 /** The `Ready` condition Aviary writes on each ModelReleasePolicy (metav1.Condition's shape). */
 export interface ReadyCondition {
@@ -39,10 +40,7 @@ type Wanted = Omit<ReadyCondition, 'lastTransitionTime'>;
 function current(obj: k8s.KubernetesObject): Partial<ReadyCondition> | undefined {
   const status = (obj as { status?: { conditions?: unknown } }).status;
   const conditions = Array.isArray(status?.conditions) ? status.conditions : [];
-  return conditions.find(
-    (c): c is Partial<ReadyCondition> =>
-      c !== null && typeof c === 'object' && (c as { type?: unknown }).type === 'Ready',
-  );
+  return conditions.find((c): c is Partial<ReadyCondition> => isObject(c) && c['type'] === 'Ready');
 }
 
 const same = (a: Partial<ReadyCondition> | undefined, b: Wanted) =>

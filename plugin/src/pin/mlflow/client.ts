@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Code } from '@aviary/policies';
 import { EXIT } from '../../io.js';
 import { PinError } from '../errors.js';
 
@@ -190,7 +191,7 @@ function tooLarge(where: string): PinError {
   );
 }
 
-function unavailable(code: string, message: string): PinError {
+function unavailable(code: Code, message: string): PinError {
   return new PinError(code, message, { exit: EXIT.UNAVAILABLE });
 }
 

@@ -35,6 +35,14 @@ export function canaryRule(ctx: RuleContext): RuleFinding[] {
   return unique(out);
 }
 
+/** One deployment mode's findings, from its reading of the object and (on UPDATE) of the old one. */
+type ModeFindings = (
+  ctx: RuleContext,
+  canary: CanaryPolicy,
+  now: Reading,
+  before: Reading | undefined,
+) => RuleFinding[];
+
 /** KServe sends all traffic to a new InferenceService's first revision, whatever it asks for. */
 function createAdvisory(ctx: RuleContext): RuleFinding | undefined {
   if (ctx.operation !== 'CREATE' || ctx.existenceUnknown) return undefined;
@@ -136,12 +144,7 @@ function recordArtifact(view: ObjectView): Artifact | undefined {
  * rest goes to the revision that last took all traffic. Only the predictor records which artifact
  * that is (`aviary.dev/stable`); the record is trusted because every admission keeps it honest.
  */
-function knativeFindings(
-  ctx: RuleContext,
-  canary: CanaryPolicy,
-  now: Reading,
-  before: Reading | undefined,
-): RuleFinding[] {
+const knativeFindings: ModeFindings = (ctx, canary, now, before) => {
   const { view, oldView } = ctx;
   const out = shareFindings(
     now.components.flatMap((c) => (c.share ? [c.share] : [])),
@@ -184,7 +187,7 @@ function knativeFindings(
       );
   }
   return out;
-}
+};
 
 /** What took all of a component's traffic when the old object was applied. */
 function rolledOutArtifact(
@@ -202,12 +205,7 @@ function rolledOutArtifact(
  * canaryTrafficPercent is ignored. A candidate is the same one across an UPDATE when its artifact
  * is, whatever its name.
  */
-function standardFindings(
-  ctx: RuleContext,
-  canary: CanaryPolicy,
-  now: Reading,
-  before: Reading | undefined,
-): RuleFinding[] {
+const standardFindings: ModeFindings = (ctx, canary, now, before) => {
   const { view, oldView } = ctx;
   const out = shareFindings(
     now.canaries.map((c) => ({ path: `${c.path}.trafficPercent`, value: c.traffic })),
@@ -272,4 +270,4 @@ function standardFindings(
       );
   }
   return out;
-}
+};

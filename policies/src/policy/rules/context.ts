@@ -1,3 +1,4 @@
+import type { CodeIn } from '../../codes.js';
 import type { Finding } from '../../finding.js';
 import type { DeploymentMode } from '../../kserve/locations.js';
 import type { ObjectView } from '../object-view.js';
@@ -9,7 +10,9 @@ export interface SignatureCheck {
   verify(
     bundle: unknown,
     digest: string,
-  ): { ok: true; authority: string; signer: string } | { ok: false; code: string; message: string };
+  ):
+    | { ok: true; authority: string; signer: string }
+    | { ok: false; code: CodeIn<'signatures'>; message: string };
 }
 
 export interface RuleContext {

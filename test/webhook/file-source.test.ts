@@ -40,6 +40,17 @@ t.test('a ConfigMap volume: symlinked files are read', async (t) => {
   t.same(r.snapshot?.names, ['pin']);
 });
 
+t.test('a symlink out of the folder is not followed, as in aviary check', async (t) => {
+  const dir = t.testdir({
+    elsewhere: { 'deny.yaml': doc('deny', '  pinning: {allowedSchemes: [pvc]}\n') },
+    policies: { 'pin.yaml': PIN },
+  });
+  symlinkSync(path.join(dir, 'elsewhere/deny.yaml'), path.join(dir, 'policies/deny.yaml'));
+  const r = await loadPolicySnapshot({ policies: path.join(dir, 'policies') });
+  t.same(r.diagnostics, []);
+  t.same(r.snapshot?.names, ['pin']);
+});
+
 t.test('problems come back as diagnostics with file and line; no snapshot', async (t) => {
   const dir = t.testdir({
     'bad.yaml': `${PIN}---\n${doc('other', '  mode: enforcing\n')}`,
