@@ -3,7 +3,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { startServer, type RunningServer } from '@aviary/webhook';
 import { isvc } from '../helpers/isvc.js';
-import { logSink, reviewBody, send, testCert, waitFor } from './support.js';
+import { logSink, replaceFile, reviewBody, send, testCert, waitFor } from './support.js';
 
 // Policy hot reload through the real server: good → bad → good keeps the last good set active,
 // logs the file:line diagnostics at error level and counts the failure.
@@ -41,16 +41,6 @@ async function start(t: Test, dir: string, policies = path.join(dir, 'policies')
   return { server, logs: sink.lines };
 }
 
-/**
- * Replaces a file the way a ConfigMap update does (write beside it, then rename), so the watcher
- * never reads a half-written file: with writeFileSync a poll between its truncate and its write
- * on a loaded machine saw an empty folder and counted a second failed reload.
- */
-function replace(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
-}
-
 const decide = async (server: RunningServer) =>
   (await send(server.port, { body: reviewBody({ object: gsObject, namespace: 'ml' }), ca })).json
     .response;
@@ -65,12 +55,12 @@ t.test('good → bad → good: the last good set stays active', async (t) => {
   t.equal((await ready(server)).status, 200);
   t.equal((await decide(server)).allowed, false, 's3 only: gs denied');
 
-  replace(file, S3_GS);
+  replaceFile(file, S3_GS);
   await waitFor(() => m.policyReloads.get() === 2);
   t.equal((await decide(server)).allowed, true, 'gs now allowed');
   const revision = (await ready(server)).json.revision;
 
-  replace(file, BROKEN);
+  replaceFile(file, BROKEN);
   await waitFor(() => m.policyReloadErrors.get() === 1);
   t.equal((await decide(server)).allowed, true, 'still the last good set');
   const r = await ready(server);
@@ -86,7 +76,7 @@ t.test('good → bad → good: the last good set stays active', async (t) => {
   t.match(metrics, /^aviary_policy_reload_errors_total 1$/m);
   t.match(metrics, /^aviary_policies_loaded 1$/m);
 
-  replace(file, S3_ONLY);
+  replaceFile(file, S3_ONLY);
   await waitFor(() => m.policyReloads.get() === 3);
   t.equal((await decide(server)).allowed, false, 'the fixed set applies');
   t.equal(m.policyReloadErrors.get(), 1);

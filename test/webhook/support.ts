@@ -1,3 +1,4 @@
+import { renameSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest, type Agent } from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -214,4 +215,14 @@ export function findingsIn(lines: readonly string[]): string[] {
     .map((l) => /^(\S+): .* \[([A-Z_]+), policy ([a-z0-9.-]+)\]$/.exec(l))
     .map((m) => (m ? `${m[2]}@${m[1]} (${m[3]})` : 'UNPARSED'))
     .sort();
+}
+
+/**
+ * Replaces a file the way a Secret or ConfigMap update does (write beside it, then rename), so a
+ * watcher never reads it half-written: with writeFileSync, a poll between its truncate and its
+ * write on a loaded machine reads an empty file and counts one more failed reload.
+ */
+export function replaceFile(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
 }

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import t from 'tap';
 import { checkPair, generateSelfSigned, startServer } from '@aviary/webhook';
 import { isvc } from '../../helpers/isvc.js';
-import { logSink, reviewBody, send, waitFor } from '../support.js';
+import { logSink, replaceFile, reviewBody, send, waitFor } from '../support.js';
 
 const hosts = ['localhost', '127.0.0.1'];
 const A = await generateSelfSigned({ hosts });
@@ -101,7 +101,7 @@ t.test(
 
     // A mismatched pair (C's certificate, B's key) is refused; B keeps serving.
     const errors = m.tlsReloadErrors.get();
-    writeFileSync(path.join(dir, 'tls.crt'), C.cert);
+    replaceFile(path.join(dir, 'tls.crt'), C.cert);
     await waitFor(() => m.tlsReloadErrors.get() > errors);
     t.equal((await send(server.port, { path: '/healthz', ca })).peerFingerprint, fp(B.cert));
     const error = sink.lines.findLast(
@@ -111,7 +111,7 @@ t.test(
     t.notOk(JSON.stringify(sink.lines).includes('PRIVATE KEY'), 'no key material logged');
 
     // Completing the pair (C's key) is a good reload.
-    writeFileSync(path.join(dir, 'tls.key'), C.key);
+    replaceFile(path.join(dir, 'tls.key'), C.key);
     await waitFor(() => m.tlsReloads.get() === 2);
     t.equal((await send(server.port, { path: '/healthz', ca })).peerFingerprint, fp(C.cert));
   },
