@@ -32,6 +32,7 @@ const ALLOWED: Record<string, RegExp[]> = {
     /^@fastify\//,
     /^@kubernetes\/client-node$/,
     /^json-schema-to-ts$/,
+    /^prom-client$/,
   ],
 };
 

@@ -176,11 +176,10 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
     };
   });
 
-  app.get('/metrics', async (_req, reply) =>
-    reply
-      .header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-      .send(deps.metrics.registry.render()),
-  );
+  app.get('/metrics', async (_req, reply) => {
+    const { registry } = deps.metrics;
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
 
   app.post(
     '/validate',

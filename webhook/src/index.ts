@@ -18,15 +18,7 @@ export {
 export type { AdmissionRequest, AdmissionResponse, AdmissionReviewResponse } from './admission.js';
 export { loadPolicySnapshot } from './deps.js';
 export type { PolicySource } from './deps.js';
-export {
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  createMetrics,
-  histogramQuantile,
-  DURATION_BUCKETS,
-} from './metrics.js';
+export { createMetrics, histogramQuantile, DURATION_BUCKETS } from './metrics.js';
 export type { WebhookMetrics } from './metrics.js';
 export { WebhookState } from './state.js';
 export type { PolicySnapshot, WebhookDeps } from './state.js';

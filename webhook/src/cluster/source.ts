@@ -14,7 +14,8 @@ import {
   type UnenforceablePolicy,
 } from '@aviary/policies/engine';
 import { buildPolicyVerifiers, loadTrustedRoots } from '@aviary/policies/signature';
-import { Counter, Gauge, type WebhookMetrics } from '../metrics.js';
+import { Counter, Gauge } from 'prom-client';
+import type { WebhookMetrics } from '../metrics.js';
 import type { PolicySnapshot, WebhookState } from '../state.js';
 import { policyFiles, watchContent, type ContentWatcher } from '../watch.js';
 import { reviewPolicyObject, type PolicyReview } from '../policy-object.js';
@@ -82,8 +83,8 @@ export class ClusterPolicySource {
   private readonly namespaces: Informer<k8s.V1Namespace>;
   private readonly judged = new Map<string, Judged>();
   private readonly status: PolicyStatusWriter;
-  private readonly rejectedGauge: Gauge;
-  private readonly informerErrors: Counter;
+  private readonly rejectedGauge: Gauge<'policy'>;
+  private readonly informerErrors: Counter<'resource'>;
   private readonly clusterPolicies: Gauge;
   private files?: {
     policies: LoadedPolicy[];
@@ -131,28 +132,24 @@ export class ClusterPolicySource {
       listed: false,
       errors: 0,
     };
-    const reg = options.metrics.registry;
-    this.rejectedGauge = reg.register(
-      new Gauge(
-        'aviary_cluster_policy_rejected',
-        'ModelReleasePolicy custom resources currently rejected by the loader (1) — skipped, or their previous good version kept',
-        ['policy'],
-      ),
-    );
-    this.clusterPolicies = reg.register(
-      new Gauge(
-        'aviary_cluster_policies_loaded',
-        'ModelReleasePolicy custom resources in the active set',
-      ),
-    );
-    this.informerErrors = reg.register(
-      new Counter(
-        'aviary_cluster_informer_errors_total',
-        'Informer list/watch errors (each one restarts that informer with back-off)',
-        ['resource'],
-      ),
-    );
-    this.clusterPolicies.set(0);
+    const registers = [options.metrics.registry];
+    this.rejectedGauge = new Gauge({
+      name: 'aviary_cluster_policy_rejected',
+      help: 'ModelReleasePolicy custom resources currently rejected by the loader (1) — skipped, or their previous good version kept',
+      labelNames: ['policy'],
+      registers,
+    });
+    this.clusterPolicies = new Gauge({
+      name: 'aviary_cluster_policies_loaded',
+      help: 'ModelReleasePolicy custom resources in the active set',
+      registers,
+    });
+    this.informerErrors = new Counter({
+      name: 'aviary_cluster_informer_errors_total',
+      help: 'Informer list/watch errors (each one restarts that informer with back-off)',
+      labelNames: ['resource'],
+      registers,
+    });
     this.status = new PolicyStatusWriter(
       this.kc,
       { group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL },
@@ -373,7 +370,7 @@ export class ClusterPolicySource {
       const gone = this.judged.get(name)!;
       this.judged.delete(name);
       this.status.forget(name);
-      if (gone.unenforceable) this.rejectedGauge.set(0, { policy: name });
+      if (gone.unenforceable) this.rejectedGauge.set({ policy: name }, 0);
       log.info({ policy: name }, 'policy custom resource deleted');
     }
 
@@ -426,7 +423,7 @@ export class ClusterPolicySource {
     const log = this.log!;
     const name = obj.metadata?.name ?? '';
     if (review.policy && review.diagnostics.length === 0) {
-      this.rejectedGauge.set(0, { policy: name });
+      this.rejectedGauge.set({ policy: name }, 0);
       log.info({ policy: name, version }, 'policy custom resource accepted');
       if (review.warnings.length > 0)
         log.warn(
@@ -436,7 +433,7 @@ export class ClusterPolicySource {
       return { name, version, accepted: review.policy, verifier: review.verifier };
     }
     const unenforceable = unenforceablePolicy(name, obj, review.diagnostics);
-    this.rejectedGauge.set(1, { policy: name });
+    this.rejectedGauge.set({ policy: name }, 1);
     this.options.metrics.policyReloadErrors.inc();
     log.error(
       {
