@@ -118,8 +118,9 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
   app.decorateRequest('outcome', null);
   app.decorateRequest('answeredMs', null);
 
-  app.addHook('onRequest', async (_req, reply) => {
+  app.addHook('onRequest', (_req, reply, done) => {
     if (deps.draining()) void reply.header('connection', 'close');
+    done();
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -163,10 +164,11 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
       // onResponse: 'finish' waits for the write callback, which the event loop runs only after
       // every other connection that was ready in the same turn, so under load it would count
       // other reviews' work as this one's.
-      onRequest: async (req, reply) => {
+      onRequest: (req, reply, done) => {
         reply.raw.once('prefinish', () => (req.answeredMs = reply.elapsedTime));
+        done();
       },
-      onResponse: async (req, reply) => {
+      onResponse: (req, reply, done) => {
         const outcome = req.outcome ?? {
           result: reply.statusCode >= 500 ? 'error' : 'invalid',
           error: 'rejected before review',
@@ -176,6 +178,7 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
         deps.metrics.requests.inc({ result: outcome.result, kind: kindLabel(outcome.request) });
         deps.metrics.duration.observe(ms / 1000);
         logOutcome(req.log, outcome, reply.statusCode, ms);
+        done();
       },
     },
     async (req, reply) => {
@@ -333,15 +336,20 @@ function logOutcome(
   statusCode: number,
   elapsedMs: number,
 ): void {
-  const { request: r, ...decided } = outcome;
+  const r = outcome.request;
   const line = {
-    ...decided,
+    result: outcome.result,
     uid: r?.uid,
     operation: r?.operation,
     kind: r && `${r.kind.group}/${r.kind.version}/${r.kind.kind}`,
     dryRun: r?.dryRun,
     namespace: r?.namespace,
     name: r?.name,
+    policies: outcome.policies,
+    violations: outcome.violations,
+    warnings: outcome.warnings,
+    verified: outcome.verified,
+    error: outcome.error,
     statusCode,
     latencyMs: Math.round(elapsedMs * 1000) / 1000,
   };
