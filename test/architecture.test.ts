@@ -66,6 +66,7 @@ const ALLOWED: Record<string, Allowance[]> = {
     { spec: /^@peculiar\/x509$/, why: 'the --self-signed development certificate' },
     { spec: /^reflect-metadata$/, why: 'the polyfill @peculiar/x509 requires' },
     { spec: /^json-schema-to-ts$/, why: 'types derived from schemas (type-only)' },
+    { spec: /^prom-client$/, why: 'the Prometheus metrics registry' },
   ],
 };
 

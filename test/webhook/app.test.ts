@@ -21,6 +21,7 @@ import {
   send,
   startTestApp,
   testCert,
+  valueOf,
 } from './support.js';
 
 // Every case goes through the real HTTPS listener on 127.0.0.1 (TLS, keep-alive, body parsing),
@@ -320,7 +321,9 @@ t.test('round trips over HTTPS', async (t) => {
       );
     t.match(text, /^aviary_admission_duration_seconds_count \d+$/m);
     t.match(text, /^aviary_policies_loaded \d+$/m);
-    t.ok(state.metrics.requests.get({ result: 'allowed', kind: 'InferenceService' }) > 0);
+    t.ok(
+      (await valueOf(state.metrics.requests, { result: 'allowed', kind: 'InferenceService' })) > 0,
+    );
   });
 
   t.test('idle keep-alive connections outlive the apiserver client (90 s)', async (t) => {
@@ -448,7 +451,10 @@ t.test('bad input: 400/413/415 with a JSON error, and the next review is unaffec
     t.same(next.json, baseline.json, `${name}: next decision unchanged`);
   }
   t.equal(({} as any).allowed, undefined, 'Object.prototype not polluted');
-  t.equal(state.metrics.requests.get({ result: 'invalid', kind: 'unknown' }), cases.length);
+  t.equal(
+    await valueOf(state.metrics.requests, { result: 'invalid', kind: 'unknown' }),
+    cases.length,
+  );
 });
 
 t.test('not ready: /readyz 503 and /validate 503 until a policy set is active', async (t) => {
@@ -468,7 +474,7 @@ t.test('not ready: /readyz 503 and /validate 503 until a policy set is active', 
   // DELETE needs no policies.
   const del = await send(port, { body: review({ operation: 'DELETE', oldObject: good() }), ca });
   t.equal(del.status, 200);
-  t.equal(metrics.requests.get({ result: 'unavailable', kind: 'InferenceService' }), 1);
+  t.equal(await valueOf(metrics.requests, { result: 'unavailable', kind: 'InferenceService' }), 1);
 });
 
 t.test(
@@ -511,7 +517,12 @@ t.test(
       for (const [rule, expected] of Object.entries(c.expected))
         for (const decision of ['pass', 'audit', 'warn', 'deny'])
           t.equal(
-            state.metrics.decisions.get({ policy: c.policy, rule, mode: c.mode, decision }),
+            await valueOf(state.metrics.decisions, {
+              policy: c.policy,
+              rule,
+              mode: c.mode,
+              decision,
+            }),
             decision === expected ? 1 : 0,
             `${c.name}: ${rule} ${decision}`,
           );

@@ -130,9 +130,9 @@ function fakeApiserver() {
 
 // Generous: it returns as soon as the condition holds, and a loaded 2-core CI machine running
 // three informers and a fake apiserver in one process has missed 5 s (twice, Node 22 and 24).
-const until = async (ok: () => boolean, ms = 20_000) => {
+const until = async (ok: () => boolean | Promise<boolean>, ms = 20_000) => {
   const deadline = Date.now() + ms;
-  while (!ok() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!(await ok()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   return ok();
 };
 
@@ -234,10 +234,10 @@ t.test('informers: first list → ready, 410 → relist, outage → keep the set
   for (const r of s.open) r.destroy();
   s.open.clear();
   t.ok(
-    await until(() =>
-      metrics.registry
-        .render()
-        .includes('aviary_cluster_informer_errors_total{resource="modelreleasepolicies"}'),
+    await until(async () =>
+      (await metrics.registry.metrics()).includes(
+        'aviary_cluster_informer_errors_total{resource="modelreleasepolicies"}',
+      ),
     ),
     'errors counted',
   );
@@ -271,7 +271,7 @@ t.test('informers: first list → ready, 410 → relist, outage → keep the set
   t.ok(await until(() => source.rejections()['bad'] !== undefined), 'rejected');
   t.equal(state.snapshot?.names.join(), 'beta,gamma');
   t.same(state.snapshot?.unenforceable, ['bad']);
-  t.match(metrics.registry.render(), /aviary_cluster_policy_rejected\{policy="bad"\} 1/);
+  t.match(await metrics.registry.metrics(), /aviary_cluster_policy_rejected\{policy="bad"\} 1/);
   source.close();
 });
 

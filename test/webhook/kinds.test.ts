@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { AUDIT_KEYS } from '@aviary/webhook';
 import { isvc } from '../helpers/isvc.js';
-import { findingsIn, reviewBody, send, startTestApp, testCert } from './support.js';
+import { findingsIn, reviewBody, send, startTestApp, testCert, valueOf } from './support.js';
 
 // The kinds beside InferenceService, over the real HTTPS listener: which requests are judged,
 // in which namespace, under which policies. The rules themselves are the engine's (test/policies).
@@ -156,7 +156,7 @@ t.test('an object of another kind than the request names is refused unevaluated'
       { result: 'denied', error: 'KIND_MISMATCH' },
     );
   }
-  t.equal(state.metrics.requests.get({ result: 'denied', kind: 'TrainedModel' }), 2);
+  t.equal(await valueOf(state.metrics.requests, { result: 'denied', kind: 'TrainedModel' }), 2);
   // The same InferenceService with its own kind is judged.
   const ok = isvc({ uri: 's3://models/iris/1/', namespace: 'ml-prod' });
   const r = await send(port, { body: reviewBody({ object: ok }), ca });
@@ -182,11 +182,11 @@ t.test('subresources and other kinds are skipped; requests are counted by kind',
   });
   await send(port, { body: pod, ca });
   await send(port, { raw: '[]', ca });
-  const count = (result: string, kind: string) => state.metrics.requests.get({ result, kind });
-  t.equal(count('skipped', 'ServingRuntime'), 1);
-  t.equal(count('skipped', 'ClusterServingRuntime'), 1);
-  t.equal(count('skipped', 'other'), 1, 'any other kind is "other"');
-  t.equal(count('invalid', 'unknown'), 1, 'an unreadable request is "unknown"');
+  const count = (result: string, kind: string) => valueOf(state.metrics.requests, { result, kind });
+  t.equal(await count('skipped', 'ServingRuntime'), 1);
+  t.equal(await count('skipped', 'ClusterServingRuntime'), 1);
+  t.equal(await count('skipped', 'other'), 1, 'any other kind is "other"');
+  t.equal(await count('invalid', 'unknown'), 1, 'an unreadable request is "unknown"');
   const text = (await send(port, { path: '/metrics', ca })).text;
   t.match(text, /^aviary_admission_requests_total\{result="skipped",kind="TrainedModel"\} 1$/m);
 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import t, { type Test } from 'tap';
 import { startServer, type RunningServer } from '@aviary/webhook';
 import { isvc } from '../helpers/isvc.js';
-import { logSink, replaceFile, reviewBody, send, testCert, waitFor } from './support.js';
+import { logSink, replaceFile, reviewBody, send, testCert, valueOf, waitFor } from './support.js';
 
 // Policy hot reload through the real server: good → bad → good keeps the last good set active,
 // logs the file:line diagnostics at error level and counts the failure.
@@ -51,17 +51,17 @@ t.test('good → bad → good: the last good set stays active', async (t) => {
   const file = path.join(dir, 'policies/prod.yaml');
   const { server, logs } = await start(t, dir);
   const m = server.metrics;
-  t.equal(m.policyReloads.get(), 1);
+  t.equal(await valueOf(m.policyReloads), 1);
   t.equal((await ready(server)).status, 200);
   t.equal((await decide(server)).allowed, false, 's3 only: gs denied');
 
   replaceFile(file, S3_GS);
-  await waitFor(() => m.policyReloads.get() === 2);
+  await waitFor(async () => (await valueOf(m.policyReloads)) === 2);
   t.equal((await decide(server)).allowed, true, 'gs now allowed');
   const revision = (await ready(server)).json.revision;
 
   replaceFile(file, BROKEN);
-  await waitFor(() => m.policyReloadErrors.get() === 1);
+  await waitFor(async () => (await valueOf(m.policyReloadErrors)) === 1);
   t.equal((await decide(server)).allowed, true, 'still the last good set');
   const r = await ready(server);
   t.equal(r.status, 200, 'still ready');
@@ -77,16 +77,16 @@ t.test('good → bad → good: the last good set stays active', async (t) => {
   t.match(metrics, /^aviary_policies_loaded 1$/m);
 
   replaceFile(file, S3_ONLY);
-  await waitFor(() => m.policyReloads.get() === 3);
+  await waitFor(async () => (await valueOf(m.policyReloads)) === 3);
   t.equal((await decide(server)).allowed, false, 'the fixed set applies');
-  t.equal(m.policyReloadErrors.get(), 1);
+  t.equal(await valueOf(m.policyReloadErrors), 1);
 });
 
 t.test('a duplicate policy name in a new file is a bad reload too', async (t) => {
   const dir = folder(t, { 'a.yaml': S3_ONLY });
   const { server } = await start(t, dir);
   writeFileSync(path.join(dir, 'policies/b.yaml'), S3_GS);
-  await waitFor(() => server.metrics.policyReloadErrors.get() === 1);
+  await waitFor(async () => (await valueOf(server.metrics.policyReloadErrors)) === 1);
   t.equal((await decide(server)).allowed, false);
 });
 
@@ -102,7 +102,7 @@ t.test('not ready until the first good load, then ready without a restart', asyn
   });
 
   writeFileSync(path.join(dir, 'policies/prod.yaml'), S3_GS);
-  await waitFor(() => server.metrics.policyReloads.get() === 1);
+  await waitFor(async () => (await valueOf(server.metrics.policyReloads)) === 1);
   t.equal((await ready(server)).status, 200);
   t.equal((await decide(server)).allowed, true);
 });
@@ -111,7 +111,7 @@ t.test('an empty folder is not an empty policy set', async (t) => {
   const dir = folder(t, { 'prod.yaml': S3_ONLY });
   const { server } = await start(t, dir);
   writeFileSync(path.join(dir, 'policies/prod.yaml'), '# emptied\n');
-  await waitFor(() => server.metrics.policyReloadErrors.get() === 1);
+  await waitFor(async () => (await valueOf(server.metrics.policyReloadErrors)) === 1);
   t.equal((await decide(server)).allowed, false, 'still enforcing');
 });
 
@@ -129,7 +129,7 @@ t.test('a ConfigMap volume update (symlink swap) is picked up', async (t) => {
   writeFileSync(path.join(dir, '..v2', 'prod.yaml'), S3_GS);
   symlinkSync('..v2', path.join(dir, '..data_tmp'));
   renameSync(path.join(dir, '..data_tmp'), path.join(dir, '..data'));
-  await waitFor(() => server.metrics.policyReloads.get() === 2);
+  await waitFor(async () => (await valueOf(server.metrics.policyReloads)) === 2);
   t.equal((await decide(server)).allowed, true);
 });
 
@@ -148,6 +148,6 @@ t.test('a single policy file (not a folder) reloads too', async (t) => {
   const dir = folder(t, { 'prod.yaml': S3_ONLY });
   const { server } = await start(t, dir, path.join(dir, 'policies/prod.yaml'));
   writeFileSync(path.join(dir, 'policies/prod.yaml'), S3_GS);
-  await waitFor(() => server.metrics.policyReloads.get() === 2);
+  await waitFor(async () => (await valueOf(server.metrics.policyReloads)) === 2);
   t.equal((await decide(server)).allowed, true);
 });

@@ -164,6 +164,20 @@ export function logSink(): { lines: Record<string, any>[]; stream: { write(s: st
   };
 }
 
+/**
+ * A counter's or gauge's value for exactly these labels, 0 when that series does not exist
+ * (prom-client reads metrics asynchronously).
+ */
+export async function valueOf(
+  metric: { get(): Promise<{ values: { labels: object; value: number }[] }> },
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const { values } = await metric.get();
+  const same = (l: object) =>
+    JSON.stringify(Object.entries(l).sort()) === JSON.stringify(Object.entries(labels).sort());
+  return values.find((v) => same(v.labels))?.value ?? 0;
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls until `check` returns true (or fails the wait after `ms`). */

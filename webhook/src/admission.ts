@@ -1,5 +1,5 @@
 import { formatDiagnostic, governedKind, isObject } from '@aviary/policies';
-import type { CodeIn, Diagnostic, GovernedKind, Obj } from '@aviary/policies';
+import type { CodeIn, Diagnostic, GovernedKind } from '@aviary/policies';
 import type { Decision, PolicyFinding } from '@aviary/policies/engine';
 import { denialMessage, formatFinding } from '@aviary/policies/engine';
 
@@ -221,16 +221,7 @@ export function kindMismatch(r: AdmissionRequest): string | undefined {
 /** Whether a JSON value nests deeper than `max` levels; never descends more than `max` levels. */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
   if (value === null || typeof value !== 'object') return false;
-  if (max <= 0) return true;
-  // Recursion is bounded by `max`; no per-node allocation, since this visits every node of both
-  // objects of every review.
-  if (Array.isArray(value)) {
-    for (const child of value) if (nestsDeeperThan(child, max - 1)) return true;
-    return false;
-  }
-  for (const key in value)
-    if (Object.hasOwn(value, key) && nestsDeeperThan((value as Obj)[key], max - 1)) return true;
-  return false;
+  return max <= 0 || Object.values(value).some((child) => nestsDeeperThan(child, max - 1));
 }
 
 export function review(response: AdmissionResponse): AdmissionReviewResponse {

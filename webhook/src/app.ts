@@ -5,7 +5,6 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
-  type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
 import { MAX_OBJECT_DEPTH } from '@aviary/policies';
@@ -27,7 +26,7 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
 } from './admission.js';
-import type { PolicySnapshot, WebhookDeps } from './state.js';
+import type { WebhookDeps } from './state.js';
 
 /** An UPDATE carries object and oldObject; KServe objects with evidence can pass 1 MiB. */
 export const BODY_LIMIT = 3 * 1024 * 1024;
@@ -66,46 +65,26 @@ function kindLabel(r: AdmissionRequest | undefined): string {
     : 'other';
 }
 
-/**
- * What one /validate call did, for its log line and metrics (never the object itself). It is
- * also the log line: fields in log order, all present from the start (pino leaves out undefined
- * ones), so every outcome has one shape. Copying it, or adding fields as the review goes, costs
- * ~20 µs per review in pino's serializer.
- */
+/** What one /validate call did, for its log line and metrics (never the object itself). */
 interface Outcome {
   result: Result;
-  uid: string | undefined;
-  operation: string | undefined;
-  kind: string | undefined;
-  dryRun: boolean | undefined;
-  namespace: string | undefined;
-  name: string | undefined;
-  policies: string[] | undefined;
-  violations: string[] | undefined;
-  warnings: number | undefined;
-  verified: string[] | undefined;
-  error: string | undefined;
-  statusCode: number | undefined;
-  latencyMs: number | undefined;
+  /** The request as read; absent when it could not be. */
+  request?: AdmissionRequest;
+  /** A stable code saying why it was refused or could not be read. */
+  error?: string;
+  policies?: string[];
+  violations?: string[];
+  warnings?: number;
+  verified?: string[];
 }
 
-function outcomeOf(result: Result, r?: AdmissionRequest, error?: string): Outcome {
-  return {
-    result,
-    uid: r?.uid,
-    operation: r?.operation,
-    kind: r && `${r.kind.group}/${r.kind.version}/${r.kind.kind}`,
-    dryRun: r?.dryRun,
-    namespace: r?.namespace,
-    name: r?.name,
-    policies: undefined,
-    violations: undefined,
-    warnings: undefined,
-    verified: undefined,
-    error,
-    statusCode: undefined,
-    latencyMs: undefined,
-  };
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the /validate handler; null when the request was refused before it ran. */
+    outcome: Outcome | null;
+    /** reply.elapsedTime when the answer was handed to the connection. */
+    answeredMs: number | null;
+  }
 }
 
 /**
@@ -118,10 +97,6 @@ function outcomeOf(result: Result, r?: AdmissionRequest, error?: string): Outcom
  * - `GET /metrics`: Prometheus text format.
  */
 export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
-  const outcomes = new WeakMap<FastifyRequest, Outcome>();
-  // Kept beside the outcome rather than in it: the outcome is the log line, which has the full kind.
-  const kinds = new WeakMap<FastifyRequest, string>();
-  const answeredMs = new WeakMap<FastifyRequest, number>();
   const app = Fastify<HttpsServer>({
     // null: plain HTTP, for tests that only use inject.
     https: opts.https ? { cert: opts.https.cert, key: opts.https.key } : null,
@@ -140,8 +115,9 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
     forceCloseConnections: 'idle',
   });
   app.server.headersTimeout = 10_000;
+  app.decorateRequest('outcome', null);
+  app.decorateRequest('answeredMs', null);
 
-  // Callback style: an async hook costs a promise on every request.
   app.addHook('onRequest', (_req, reply, done) => {
     if (deps.draining()) void reply.header('connection', 'close');
     done();
@@ -176,11 +152,10 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
     };
   });
 
-  app.get('/metrics', async (_req, reply) =>
-    reply
-      .header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-      .send(deps.metrics.registry.render()),
-  );
+  app.get('/metrics', async (_req, reply) => {
+    const { registry } = deps.metrics;
+    return reply.header('content-type', registry.contentType).send(await registry.metrics());
+  });
 
   app.post(
     '/validate',
@@ -188,30 +163,28 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
       // Latency ends when the answer is handed to the connection ('prefinish'), not at
       // onResponse: 'finish' waits for the write callback, which the event loop runs only after
       // every other connection that was ready in the same turn, so under load it would count
-      // other reviews' work as this one's. `on` rather than `once`: a response prefinishes at
-      // most once, and once's wrapper would be one more allocation per review.
+      // other reviews' work as this one's.
       onRequest: (req, reply, done) => {
-        reply.raw.on('prefinish', () => answeredMs.set(req, reply.elapsedTime));
+        reply.raw.once('prefinish', () => (req.answeredMs = reply.elapsedTime));
         done();
       },
-      // Callback style, like onRequest: this runs once per review.
       onResponse: (req, reply, done) => {
-        const status = reply.statusCode;
-        const outcome =
-          outcomes.get(req) ??
-          outcomeOf(status >= 500 ? 'error' : 'invalid', undefined, 'rejected before review');
+        const outcome = req.outcome ?? {
+          result: reply.statusCode >= 500 ? 'error' : 'invalid',
+          error: 'rejected before review',
+        };
         // No 'prefinish' when the connection went away first: then up to the end of the response.
-        const ms = answeredMs.get(req) ?? reply.elapsedTime;
-        deps.metrics.requests.inc({ result: outcome.result, kind: kinds.get(req) ?? 'unknown' });
+        const ms = req.answeredMs ?? reply.elapsedTime;
+        deps.metrics.requests.inc({ result: outcome.result, kind: kindLabel(outcome.request) });
         deps.metrics.duration.observe(ms / 1000);
-        logOutcome(req.log, outcome, status, ms);
+        logOutcome(req.log, outcome, reply.statusCode, ms);
         done();
       },
     },
     async (req, reply) => {
       const parsed = parseReview(req.body);
       if (!parsed.ok) {
-        outcomes.set(req, outcomeOf('invalid', undefined, parsed.code));
+        req.outcome = { result: 'invalid', error: parsed.code };
         return reply.code(400).send({
           statusCode: 400,
           code: parsed.code,
@@ -220,24 +193,20 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
         });
       }
       const r = parsed.request;
-      const outcome = outcomeOf('allowed', r);
-      outcomes.set(req, outcome);
-      kinds.set(req, kindLabel(r));
-      const send = (response: AdmissionResponse) => reply.send(review(response));
+      const answer = (outcome: Omit<Outcome, 'request'>, response: AdmissionResponse) => {
+        req.outcome = { ...outcome, request: r };
+        return reply.send(review(response));
+      };
 
-      if (r.operation !== 'CREATE' && r.operation !== 'UPDATE') {
-        outcome.result = 'skipped';
-        return send(passthroughResponse(r.uid));
-      }
+      if (r.operation !== 'CREATE' && r.operation !== 'UPDATE')
+        return answer({ result: 'skipped' }, passthroughResponse(r.uid));
       const policyWrite = isPolicyWrite(r);
-      if (!policyWrite && reviewedKind(r) === undefined) {
-        outcome.result = 'skipped';
-        return send(skippedResponse(r.uid, r));
-      }
+      if (!policyWrite && reviewedKind(r) === undefined)
+        return answer({ result: 'skipped' }, skippedResponse(r.uid, r));
       const snapshot = deps.policies();
       if (snapshot === undefined) {
         // Not a decision: the apiserver applies the webhook's failurePolicy.
-        outcome.result = 'unavailable';
+        req.outcome = { result: 'unavailable', request: r };
         return reply.code(503).send({
           statusCode: 503,
           code: 'NOT_READY',
@@ -248,16 +217,14 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
       const mismatch = kindMismatch(r);
       if (mismatch !== undefined) {
         // An answer, not an HTTP error: the result must not depend on the failurePolicy.
-        outcome.result = 'denied';
-        outcome.error = 'KIND_MISMATCH';
-        return send(
+        return answer(
+          { result: 'denied', error: 'KIND_MISMATCH' },
           refusalResponse(r.uid, 400, 'BadRequest', `denied by Aviary: ${mismatch}; not evaluated`),
         );
       }
       if (nests(r.object) || (r.operation === 'UPDATE' && nests(r.oldObject))) {
-        outcome.result = 'denied';
-        outcome.error = 'OBJECT_TOO_DEEP';
-        return send(
+        return answer(
+          { result: 'denied', error: 'OBJECT_TOO_DEEP' },
           refusalResponse(
             r.uid,
             400,
@@ -268,9 +235,13 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
       }
       if (policyWrite) {
         const verdict = snapshot.reviewPolicy(r.object);
-        outcome.result = verdict.diagnostics.length === 0 ? 'allowed' : 'denied';
-        outcome.violations = verdict.diagnostics.map((d) => `${d.code}@${d.path ?? ''}`);
-        return send(policyReviewResponse(r.uid, r.name, verdict));
+        return answer(
+          {
+            result: verdict.diagnostics.length === 0 ? 'allowed' : 'denied',
+            violations: verdict.diagnostics.map((d) => `${d.code}@${d.path ?? ''}`),
+          },
+          policyReviewResponse(r.uid, r.name, verdict),
+        );
       }
       let decision: Decision;
       try {
@@ -278,8 +249,8 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
       } catch (err) {
         // Fail closed with an explicit answer rather than leaving it to the failurePolicy.
         req.log.error({ err, uid: r.uid }, 'policy evaluation failed');
-        outcome.result = 'error';
-        return send(
+        return answer(
+          { result: 'error' },
           refusalResponse(
             r.uid,
             500,
@@ -288,14 +259,19 @@ export function buildApp(deps: WebhookDeps, opts: AppOptions = {}): WebhookApp {
           ),
         );
       }
-      outcome.result = decision.allowed ? 'allowed' : 'denied';
-      outcome.policies = decision.matched;
-      outcome.violations = decision.violations.map((f) => `${f.code}@${f.path}`);
-      outcome.warnings = decision.warnings.length;
-      if (decision.verified.length > 0)
-        outcome.verified = decision.verified.map((v) => `${v.digest} by ${v.authority}`);
-      recordDecision(deps, snapshot, decision);
-      return send(decisionResponse(r.uid, decision));
+      recordDecision(deps, snapshot.engine, decision);
+      return answer(
+        {
+          result: decision.allowed ? 'allowed' : 'denied',
+          policies: decision.matched,
+          violations: decision.violations.map((f) => `${f.code}@${f.path}`),
+          warnings: decision.warnings.length,
+          ...(decision.verified.length > 0
+            ? { verified: decision.verified.map((v) => `${v.digest} by ${v.authority}`) }
+            : {}),
+        },
+        decisionResponse(r.uid, decision),
+      );
     },
   );
 
@@ -321,54 +297,34 @@ function evaluate(deps: WebhookDeps, engine: Engine, r: AdmissionRequest): Decis
 }
 
 const RULES = ['pinning', 'signatures', 'canary'] as const;
-/** The only rule an unenforceable policy has: itself. */
-const POLICY_RULE = ['policy'] as const;
 
-interface Judged {
-  mode: string;
-  rules: readonly string[];
-}
-const modeCache = new WeakMap<PolicySnapshot, ReadonlyMap<string, Judged>>();
-
-/** Policy name → mode and rules, worked out once per policy snapshot rather than per review. */
-function modesOf(snapshot: PolicySnapshot): ReadonlyMap<string, Judged> {
-  let modes = modeCache.get(snapshot);
-  if (modes === undefined) {
-    modes = new Map<string, Judged>([
-      ...snapshot.engine.policies.map(
-        (p) => [p.name, { mode: p.policy.spec.mode ?? 'enforce', rules: RULES }] as const,
-      ),
-      ...snapshot.engine.unenforceable.map(
-        (u) => [u.name, { mode: u.mode, rules: POLICY_RULE }] as const,
-      ),
-    ]);
-    modeCache.set(snapshot, modes);
-  }
-  return modes;
+/** A matched policy's mode and the rules it is judged by (an unenforceable one: only itself). */
+function judgedBy(engine: Engine, name: string): { mode: string; rules: readonly string[] } {
+  const policy = engine.policies.find((p) => p.name === name);
+  if (policy !== undefined) return { mode: policy.policy.spec.mode ?? 'enforce', rules: RULES };
+  const broken = engine.unenforceable.find((u) => u.name === name);
+  return broken !== undefined
+    ? { mode: broken.mode, rules: ['policy'] }
+    : { mode: 'enforce', rules: RULES };
 }
 
-/** Label of `aviary_admission_decisions_total`, from least to most strict. */
-const STRICTNESS = ['pass', 'audit', 'warn', 'deny'] as const;
-
-function recordDecision(deps: WebhookDeps, snapshot: PolicySnapshot, decision: Decision): void {
+function recordDecision(deps: WebhookDeps, engine: Engine, decision: Decision): void {
   const m = deps.metrics;
-  // The strictest finding per policy and rule; a matched policy's rule with none passed.
-  const strictest = new Map<string, number>();
-  const note = (findings: readonly PolicyFinding[], as: number) => {
-    for (const f of findings) {
-      m.findings.inc({ policy: f.policy, rule: f.rule, mode: f.mode, code: f.code });
-      const key = `${f.policy}\u0000${f.rule}`;
-      if (as > (strictest.get(key) ?? 0)) strictest.set(key, as);
-    }
-  };
-  note(decision.violations, STRICTNESS.indexOf('deny'));
-  note(decision.warnings, STRICTNESS.indexOf('warn'));
-  note(decision.audits, STRICTNESS.indexOf('audit'));
-  const modes = modesOf(snapshot);
+  for (const f of [...decision.violations, ...decision.warnings, ...decision.audits])
+    m.findings.inc({ policy: f.policy, rule: f.rule, mode: f.mode, code: f.code });
+  // Each matched policy's rule counts its strictest finding; a rule with none passed.
+  const has = (findings: readonly PolicyFinding[], policy: string, rule: string) =>
+    findings.some((f) => f.policy === policy && f.rule === rule);
   for (const policy of decision.matched) {
-    const { mode, rules } = modes.get(policy) ?? { mode: 'enforce', rules: RULES };
+    const { mode, rules } = judgedBy(engine, policy);
     for (const rule of rules) {
-      const outcome = STRICTNESS[strictest.get(`${policy}\u0000${rule}`) ?? 0]!;
+      const outcome = has(decision.violations, policy, rule)
+        ? 'deny'
+        : has(decision.warnings, policy, rule)
+          ? 'warn'
+          : has(decision.audits, policy, rule)
+            ? 'audit'
+            : 'pass';
       m.decisions.inc({ policy, rule, mode, decision: outcome });
     }
   }
@@ -380,10 +336,25 @@ function logOutcome(
   statusCode: number,
   elapsedMs: number,
 ): void {
-  outcome.statusCode = statusCode;
-  outcome.latencyMs = Math.round(elapsedMs * 1000) / 1000;
+  const r = outcome.request;
+  const line = {
+    result: outcome.result,
+    uid: r?.uid,
+    operation: r?.operation,
+    kind: r && `${r.kind.group}/${r.kind.version}/${r.kind.kind}`,
+    dryRun: r?.dryRun,
+    namespace: r?.namespace,
+    name: r?.name,
+    policies: outcome.policies,
+    violations: outcome.violations,
+    warnings: outcome.warnings,
+    verified: outcome.verified,
+    error: outcome.error,
+    statusCode,
+    latencyMs: Math.round(elapsedMs * 1000) / 1000,
+  };
   if (outcome.result === 'invalid' || outcome.result === 'unavailable')
-    log.warn(outcome, 'admission request rejected');
-  else if (outcome.result === 'error') log.error(outcome, 'admission');
-  else log.info(outcome, 'admission');
+    log.warn(line, 'admission request rejected');
+  else if (outcome.result === 'error') log.error(line, 'admission');
+  else log.info(line, 'admission');
 }

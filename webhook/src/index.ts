@@ -17,15 +17,7 @@ export {
 export type { AdmissionRequest, AdmissionResponse, AdmissionReviewResponse } from './admission.js';
 export { FilePolicySource, loadPolicySnapshot } from './file-source.js';
 export type { PolicyFiles, PolicySource } from './policy-source.js';
-export {
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  createMetrics,
-  histogramQuantile,
-  DURATION_BUCKETS,
-} from './metrics.js';
+export { createMetrics, histogramQuantile, DURATION_BUCKETS } from './metrics.js';
 export type { WebhookMetrics } from './metrics.js';
 export { WebhookState } from './state.js';
 export type { PolicySnapshot, WebhookDeps } from './state.js';

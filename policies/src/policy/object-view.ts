@@ -26,38 +26,53 @@ export interface Artifact {
 /**
  * A read-only view of an untrusted InferenceService with what the rules need: its labels, its
  * evidence and stable record, and its model locations as KServe reads them in a given deployment
- * mode. Each part is worked out when a rule first asks for it.
+ * mode. Labels, limits and evidence are read when the view is made; model locations per mode and
+ * images (read only by the rules that need them) when first asked for.
  */
 export class ObjectView {
+  /** metadata.labels with string values only. */
+  readonly labels: Record<string, string>;
+  /** The mode the object's annotation states; undefined leaves it to the cluster default. */
+  readonly declaredMode: DeploymentMode | undefined;
+  /**
+   * Why the object cannot be read at all, if it cannot: beyond the inspection limits nothing it
+   * contains can be shown to be pinned, signed or stepped.
+   */
+  readonly limitProblems: Finding[];
+  readonly evidence: Map<string, ArtifactEvidence>;
+  readonly evidenceProblem: EvidenceProblem | undefined;
+  readonly stable: StableRecord | undefined;
+  readonly stableProblem: EvidenceProblem | undefined;
   readonly #object: Obj;
-  readonly #annotations: Obj;
-  #labels: Record<string, string> | undefined;
-  #evidence: { map: Map<string, ArtifactEvidence>; problem?: EvidenceProblem } | undefined;
-  #stable: { record?: StableRecord } | { problem: EvidenceProblem } | undefined;
-  #readings = new Map<DeploymentMode, Reading>();
-  #limit: Finding[] | undefined;
+  readonly #readings = new Map<DeploymentMode, Reading>();
   #images: { images: ImageField[]; problems: Finding[] } | undefined;
 
   constructor(object: unknown) {
     this.#object = objectAt(object);
-    this.#annotations = objectAt(objectAt(this.#object['metadata'])['annotations']);
+    const metadata = objectAt(this.#object['metadata']);
+    const annotations = objectAt(metadata['annotations']);
+    this.labels = Object.fromEntries(
+      Object.entries(objectAt(metadata['labels'])).filter(([, v]) => typeof v === 'string'),
+    ) as Record<string, string>;
+    this.declaredMode = declaredMode(metadata);
+    this.limitProblems = withinLimits(this.#object)
+      ? []
+      : [
+          {
+            code: 'OBJECT_UNINSPECTABLE',
+            path: 'spec',
+            message: `the object is deeper than ${INSPECTION_LIMITS.maxDepth} levels or has more than ${INSPECTION_LIMITS.maxNodes} fields`,
+          },
+        ];
+    const artifacts = parseArtifacts(annotations);
+    this.evidence = new Map('entries' in artifacts ? artifacts.entries.map((e) => [e.uri, e]) : []);
+    this.evidenceProblem = 'problem' in artifacts ? artifacts.problem : undefined;
+    const stable = parseStable(annotations);
+    this.stable = 'record' in stable ? stable.record : undefined;
+    this.stableProblem = 'problem' in stable ? stable.problem : undefined;
   }
 
-  /** metadata.labels with string values only. */
-  get labels(): Record<string, string> {
-    if (this.#labels === undefined) {
-      this.#labels = {};
-      const raw = objectAt(objectAt(this.#object['metadata'])['labels']);
-      for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') this.#labels[k] = v;
-    }
-    return this.#labels;
-  }
-
-  /** The mode the object's annotation states; undefined leaves it to the cluster default. */
-  get declaredMode(): DeploymentMode | undefined {
-    return declaredMode(this.#object['metadata']);
-  }
-
+  /** Model locations as KServe reads them in `mode`; several policies may ask for the same one. */
   reading(mode: DeploymentMode): Reading {
     let r = this.#readings.get(mode);
     if (r === undefined) {
@@ -67,60 +82,11 @@ export class ObjectView {
     return r;
   }
 
-  /**
-   * Why the object cannot be read at all, if it cannot: beyond the inspection limits nothing it
-   * contains can be shown to be pinned, signed or stepped.
-   */
-  get limitProblems(): Finding[] {
-    if (this.#limit === undefined) {
-      const budget = { nodes: INSPECTION_LIMITS.maxNodes };
-      this.#limit = withinLimits(this.#object, 0, budget)
-        ? []
-        : [
-            {
-              code: 'OBJECT_UNINSPECTABLE',
-              path: 'spec',
-              message: `the object is deeper than ${INSPECTION_LIMITS.maxDepth} levels or has more than ${INSPECTION_LIMITS.maxNodes} fields`,
-            },
-          ];
-    }
-    return this.#limit;
-  }
-
   /** Every container image the object makes a pod pull; none when it is beyond the limits. */
   get images(): { images: ImageField[]; problems: Finding[] } {
     this.#images ??=
       this.limitProblems.length > 0 ? { images: [], problems: [] } : containerImages(this.#object);
     return this.#images;
-  }
-
-  get evidence(): Map<string, ArtifactEvidence> {
-    return this.#readEvidence().map;
-  }
-
-  get evidenceProblem(): EvidenceProblem | undefined {
-    return this.#readEvidence().problem;
-  }
-
-  #readEvidence(): { map: Map<string, ArtifactEvidence>; problem?: EvidenceProblem } {
-    if (this.#evidence === undefined) {
-      const artifacts = parseArtifacts(this.#annotations);
-      this.#evidence =
-        'problem' in artifacts
-          ? { map: new Map(), problem: artifacts.problem }
-          : { map: new Map(artifacts.entries.map((e) => [e.uri, e])) };
-    }
-    return this.#evidence;
-  }
-
-  get stable(): StableRecord | undefined {
-    const s = (this.#stable ??= parseStable(this.#annotations));
-    return 'record' in s ? s.record : undefined;
-  }
-
-  get stableProblem(): EvidenceProblem | undefined {
-    const s = (this.#stable ??= parseStable(this.#annotations));
-    return 'problem' in s ? s.problem : undefined;
   }
 
   /** A location's artifact: its URI and the digest the URI pins or the evidence lists. */
@@ -130,13 +96,15 @@ export class ObjectView {
   }
 }
 
-/** Walks at most `maxDepth` levels and `maxNodes` values; false as soon as either runs out. */
-function withinLimits(value: unknown, depth: number, budget: { nodes: number }): boolean {
-  if (--budget.nodes < 0 || depth > INSPECTION_LIMITS.maxDepth) return false;
-  if (value === null || typeof value !== 'object') return true;
-  for (const child of Array.isArray(value) ? value : Object.values(value))
-    if (!withinLimits(child, depth + 1, budget)) return false;
-  return true;
+/** Whether `object` has at most `maxNodes` values, none nested deeper than `maxDepth`. */
+function withinLimits(object: unknown): boolean {
+  let nodes = 0;
+  const visit = (value: unknown, depth: number): boolean => {
+    if (++nodes > INSPECTION_LIMITS.maxNodes || depth > INSPECTION_LIMITS.maxDepth) return false;
+    if (value === null || typeof value !== 'object') return true;
+    return Object.values(value).every((child) => visit(child, depth + 1));
+  };
+  return visit(object, 0);
 }
 
 export function sameArtifact(a: Artifact | undefined, b: Artifact | undefined): boolean {

@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import t from 'tap';
 import { checkPair, generateSelfSigned, startServer } from '@aviary/webhook';
 import { isvc } from '../../helpers/isvc.js';
-import { logSink, replaceFile, reviewBody, send, waitFor } from '../support.js';
+import { logSink, replaceFile, reviewBody, send, valueOf, waitFor } from '../support.js';
 
 const hosts = ['localhost', '127.0.0.1'];
 const A = await generateSelfSigned({ hosts });
@@ -74,7 +74,7 @@ t.test(
     // between (refused), but each state is judged on bytes read together.
     writeFileSync(path.join(dir, 'tls.crt'), B.cert);
     writeFileSync(path.join(dir, 'tls.key'), B.key);
-    await waitFor(() => m.tlsReloads.get() === 1);
+    await waitFor(async () => (await valueOf(m.tlsReloads)) === 1);
 
     const fresh = await send(server.port, { path: '/healthz', ca });
     t.equal(fresh.peerFingerprint, fp(B.cert), 'a new connection sees the new certificate');
@@ -100,9 +100,9 @@ t.test(
     );
 
     // A mismatched pair (C's certificate, B's key) is refused; B keeps serving.
-    const errors = m.tlsReloadErrors.get();
+    const errors = await valueOf(m.tlsReloadErrors);
     replaceFile(path.join(dir, 'tls.crt'), C.cert);
-    await waitFor(() => m.tlsReloadErrors.get() > errors);
+    await waitFor(async () => (await valueOf(m.tlsReloadErrors)) > errors);
     t.equal((await send(server.port, { path: '/healthz', ca })).peerFingerprint, fp(B.cert));
     const error = sink.lines.findLast(
       (l) => l.level === 50 && /certificate reload rejected/.test(l.msg),
@@ -112,7 +112,7 @@ t.test(
 
     // Completing the pair (C's key) is a good reload.
     replaceFile(path.join(dir, 'tls.key'), C.key);
-    await waitFor(() => m.tlsReloads.get() === 2);
+    await waitFor(async () => (await valueOf(m.tlsReloads)) === 2);
     t.equal((await send(server.port, { path: '/healthz', ca })).peerFingerprint, fp(C.cert));
   },
 );

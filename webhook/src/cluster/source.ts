@@ -10,7 +10,8 @@ import {
   type SignatureCheck,
   type UnenforceablePolicy,
 } from '@aviary/policies/engine';
-import { Counter, Gauge, type WebhookMetrics } from '../metrics.js';
+import { Counter, Gauge } from 'prom-client';
+import type { WebhookMetrics } from '../metrics.js';
 import type { PolicySnapshot, WebhookState } from '../state.js';
 import type { ContentWatcher } from '../watch.js';
 import { reviewPolicyObject, type PolicyReview } from '../policy-object.js';
@@ -79,8 +80,8 @@ export class ClusterPolicySource implements PolicySource {
   private readonly namespaces: Informer<k8s.V1Namespace>;
   private readonly judged = new Map<string, Judged>();
   private readonly status: PolicyStatusWriter;
-  private readonly rejectedGauge: Gauge;
-  private readonly informerErrors: Counter;
+  private readonly rejectedGauge: Gauge<'policy'>;
+  private readonly informerErrors: Counter<'resource'>;
   private readonly clusterPolicies: Gauge;
   private files?: {
     policies: LoadedPolicy[];
@@ -128,28 +129,24 @@ export class ClusterPolicySource implements PolicySource {
       listed: false,
       errors: 0,
     };
-    const reg = options.metrics.registry;
-    this.rejectedGauge = reg.register(
-      new Gauge(
-        'aviary_cluster_policy_rejected',
-        'ModelReleasePolicy custom resources currently rejected by the loader (1) — skipped, or their previous good version kept',
-        ['policy'],
-      ),
-    );
-    this.clusterPolicies = reg.register(
-      new Gauge(
-        'aviary_cluster_policies_loaded',
-        'ModelReleasePolicy custom resources in the active set',
-      ),
-    );
-    this.informerErrors = reg.register(
-      new Counter(
-        'aviary_cluster_informer_errors_total',
-        'Informer list/watch errors (each one restarts that informer with back-off)',
-        ['resource'],
-      ),
-    );
-    this.clusterPolicies.set(0);
+    const registers = [options.metrics.registry];
+    this.rejectedGauge = new Gauge({
+      name: 'aviary_cluster_policy_rejected',
+      help: 'ModelReleasePolicy custom resources currently rejected by the loader (1) — skipped, or their previous good version kept',
+      labelNames: ['policy'],
+      registers,
+    });
+    this.clusterPolicies = new Gauge({
+      name: 'aviary_cluster_policies_loaded',
+      help: 'ModelReleasePolicy custom resources in the active set',
+      registers,
+    });
+    this.informerErrors = new Counter({
+      name: 'aviary_cluster_informer_errors_total',
+      help: 'Informer list/watch errors (each one restarts that informer with back-off)',
+      labelNames: ['resource'],
+      registers,
+    });
     this.status = new PolicyStatusWriter(
       this.kc,
       { group: POLICY_GROUP, version: POLICY_VERSION, plural: POLICY_PLURAL },
@@ -347,7 +344,7 @@ export class ClusterPolicySource implements PolicySource {
       const gone = this.judged.get(name)!;
       this.judged.delete(name);
       this.status.forget(name);
-      if (gone.unenforceable) this.rejectedGauge.set(0, { policy: name });
+      if (gone.unenforceable) this.rejectedGauge.set({ policy: name }, 0);
       log.info({ policy: name }, 'policy custom resource deleted');
     }
 
@@ -400,7 +397,7 @@ export class ClusterPolicySource implements PolicySource {
     const log = this.log!;
     const name = obj.metadata?.name ?? '';
     if (review.policy && review.diagnostics.length === 0) {
-      this.rejectedGauge.set(0, { policy: name });
+      this.rejectedGauge.set({ policy: name }, 0);
       log.info({ policy: name, version }, 'policy custom resource accepted');
       if (review.warnings.length > 0)
         log.warn(
@@ -410,7 +407,7 @@ export class ClusterPolicySource implements PolicySource {
       return { name, version, accepted: review.policy, verifier: review.verifier };
     }
     const unenforceable = unenforceablePolicy(name, obj, review.diagnostics);
-    this.rejectedGauge.set(1, { policy: name });
+    this.rejectedGauge.set({ policy: name }, 1);
     this.options.metrics.policyReloadErrors.inc();
     log.error(
       {
