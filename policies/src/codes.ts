@@ -132,6 +132,7 @@ const AREAS = {
     POLICY_IMAGE_PREFIX_INVALID: 'an allowedImagePrefixes entry out of shape',
     POLICY_DUPLICATE_NAME: 'two policies with one name',
     POLICY_READ_FAILED: 'policies cannot be read',
+    POLICY_FILE_SKIPPED: 'a symlink out of the policy folder, not read (a warning)',
     POLICY_NONE: 'no ModelReleasePolicy found',
     POLICY_INVALID: 'the policy set cannot be loaded',
     POLICY_ENFORCES_NOTHING: 'a policy with no rule',

@@ -54,7 +54,7 @@ export function watchPolicyFiles(
 /** The policy files under a path; the path itself when unreadable, so its appearance is a change. */
 async function listed(target: string): Promise<string[]> {
   return listPolicyFiles(target).then(
-    (files) => files.map((f) => f.path),
+    (files) => files.filter((f) => !f.outside).map((f) => f.path),
     () => [target],
   );
 }

@@ -7,6 +7,8 @@ const POLICY_FILE = /\.ya?ml$/;
 export interface PolicyFile {
   path: string;
   real: string;
+  /** A link out of the folder: listed so that callers can say it was not read, never read. */
+  outside?: true;
 }
 
 /**
@@ -15,7 +17,8 @@ export interface PolicyFile {
  * never depends on the filesystem's order. Dotfiles and subfolders are skipped. A symlink is
  * followed only while it resolves inside the folder: a mounted ConfigMap is made of such links
  * (`prod.yaml -> ..data/prod.yaml`), while a link out of the folder would pull a file chosen by
- * whoever wrote the link (a Git author, say) into the policy set. A link that does not resolve (a
+ * whoever wrote the link (a Git author, say) into the policy set; it is listed with `outside` so
+ * the loader can warn that it was not read. A link that does not resolve (a
  * ConfigMap swap in progress) is skipped; the next reload sees the new state. Throws when the
  * path itself cannot be read.
  */
@@ -27,8 +30,10 @@ export async function listPolicyFiles(target: string): Promise<PolicyFile[]> {
     if (name.startsWith('.') || !POLICY_FILE.test(name)) continue;
     const listed = path.join(target, name);
     const real = await realpath(listed).catch(() => undefined);
-    if (real === undefined || !inside(folder, real)) continue;
-    if ((await stat(real).catch(() => undefined))?.isFile()) files.push({ path: listed, real });
+    if (real === undefined || !(await stat(real).catch(() => undefined))?.isFile()) continue;
+    files.push(
+      inside(folder, real) ? { path: listed, real } : { path: listed, real, outside: true },
+    );
   }
   return files;
 }

@@ -26,6 +26,15 @@ export async function readPolicyPath(
   }
   for (const f of files) {
     const file = f.path === target ? shown : path.join(shown, path.basename(f.path));
+    if (f.outside) {
+      // Not silent: a policy someone expects to apply is not in the set.
+      warnings.push({
+        code: 'POLICY_FILE_SKIPPED',
+        message: 'a symlink that resolves outside the policy folder is not read',
+        file,
+      });
+      continue;
+    }
     let text: string;
     try {
       if ((await stat(f.real)).size > MAX_POLICY_BYTES) throw new Error('too large');

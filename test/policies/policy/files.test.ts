@@ -47,11 +47,17 @@ t.test('symlinks: followed inside the folder (a ConfigMap volume), never out of 
   symlinkSync('..data/gone.yaml', path.join(mount, 'dangling.yaml'));
   symlinkSync('sub', path.join(mount, 'linked-dir.yaml'));
   symlinkSync('.', path.join(mount, 'self.yaml'));
-  const files = await listPolicyFiles(mount);
+  const all = await listPolicyFiles(mount);
+  const files = all.filter((f) => !f.outside);
   t.same(
     files.map((f) => path.basename(f.path)),
     ['deep.yaml', 'prod.yaml'],
     'in-folder links are followed; links out, dangling links and links to folders are not',
+  );
+  t.same(
+    all.filter((f) => f.outside).map((f) => path.basename(f.path)),
+    ['evil.yaml', 'relative-evil.yaml'],
+    'links out are listed as outside (so the loader can warn), never as policy files',
   );
   t.equal(files[1]!.path, path.join(mount, 'prod.yaml'), 'listed under its own name');
   t.match(files[1]!.real, /\.\.2026_11_28[\\/]prod\.yaml$/, 'read from where it resolves');

@@ -31,6 +31,11 @@ t.test('a folder laid out like a mounted ConfigMap (symlinks into ..data) loads'
     ['prod'],
   );
   t.equal(r.policies[0]!.file, path.join(mount, 'prod.yaml'), 'shown under its listed name');
+  t.match(
+    r.warnings,
+    [{ code: 'POLICY_FILE_SKIPPED', file: path.join(mount, 'evil.yaml') }],
+    'and the skipped link is said, not silent',
+  );
 });
 
 t.test('a missing path is a positioned read error, and no engine', async (t) => {
