@@ -44,3 +44,4 @@ export {
   parseStable,
 } from './evidence/contract.js';
 export type { ArtifactEvidence, StableRecord, EvidenceProblem } from './evidence/contract.js';
+export { ARTIFACT_LABEL, ARTIFACT_METRIC_LABEL, artifactLabel } from './spec/artifact-label.js';
