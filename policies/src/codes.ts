@@ -187,6 +187,18 @@ const AREAS = {
     MLFLOW_BAD_RESPONSE: 'pin: the registry answered something unexpected',
     MLFLOW_RESPONSE_TOO_LARGE: 'pin: the registry answered more than 1 MiB',
   },
+  git: {
+    GIT_FAILED: 'analyze: a git command failed or timed out',
+    GIT_NOT_A_WORK_TREE: 'analyze: the folder is not inside a git work tree',
+    GIT_DETACHED: 'analyze: the checkout is on no branch (detached HEAD)',
+    GIT_SHALLOW: 'analyze: the checkout is shallow; step starts and --at need full history',
+    GIT_WORK_TREE_DIRTY: 'analyze: the release file has uncommitted changes',
+    GIT_PUSH_REJECTED: 'analyze: the remote kept rejecting the push',
+  },
+  rollout: {
+    ROLLOUT_SUPERSEDED: 'analyze: the release changed upstream; the decision was dropped',
+    ROLLOUT_EDIT_UNSUPPORTED: 'analyze: the release cannot be edited in place',
+  },
   render: {
     RENDER_OUT_UNSAFE: 'render --out: a folder it may not replace',
   },
