@@ -13,7 +13,7 @@ import type { Engine } from '@aviary/policies/engine';
 import { analysisLoader } from './analysis-file.js';
 import { AnalyzeError } from './errors.js';
 import { commitMessage } from './message.js';
-import { proposedText } from './proposal.js';
+import { editFor, type ReleaseEdit } from './proposal.js';
 import { findReleases, type FoundRelease } from './releases.js';
 import { checkStep } from './step-check.js';
 
@@ -21,12 +21,16 @@ import { checkStep } from './step-check.js';
 export interface PassGit {
   /** Unix seconds: when the current step of this release started (design: "T0"). */
   stepStart(release: FoundRelease): Promise<number>;
-  /** Commits the new text of one file, dated at `date`; pushes when the pass pushes. */
+  /**
+   * Commits one decision's edit of the release's file, dated `date`, and pushes when the pass
+   * pushes; 'superseded' when the release or an input changed since the tree was read.
+   */
   write(
     release: FoundRelease,
-    text: string,
+    edit: ReleaseEdit,
     message: string,
     date: number,
+    inputs: string[],
   ): Promise<'committed' | 'pushed' | 'superseded'>;
 }
 
@@ -83,12 +87,12 @@ export async function runPass(opts: PassOptions): Promise<PassResult> {
   for (const [i, report] of reports.entries()) {
     const found = releases[i]!;
     if (report.pending === undefined) continue;
-    const { text, message } = report.pending;
+    const { edit, message, inputs } = report.pending;
     delete report.pending;
     if (opts.dryRun) continue;
     try {
       // Dated a second after "now": `--at <now>` then replays the tree this decision was made on.
-      report.written = await opts.git.write(found, text, message, opts.now + 1);
+      report.written = await opts.git.write(found, edit, message, opts.now + 1, inputs);
     } catch (err) {
       fail(report, err);
     }
@@ -105,7 +109,7 @@ export async function runPass(opts: PassOptions): Promise<PassResult> {
 }
 
 type Pending = ReleaseReport & {
-  pending?: { text: string; message: string };
+  pending?: { edit: ReleaseEdit; message: string; inputs: string[] };
   exit?: number;
   spec?: ModelAnalysis;
 };
@@ -153,10 +157,10 @@ async function analyseOne(
     });
     if (outcome.decision !== 'step' && outcome.decision !== 'promote' && outcome.decision !== 'rollback')
       return report;
-    const text = proposedText(found, outcome.decision, outcome.to);
+    const edit = editFor(outcome.decision, outcome.to);
     if (outcome.decision !== 'rollback') {
       // The analyzer never writes a step the webhook would refuse; a rollback is never blocked.
-      const denied = await checkStep(opts, found, text);
+      const denied = await checkStep(opts, found, edit(found.text, found.index));
       if (denied.length > 0) {
         report.decision = 'hold';
         report.to = report.from;
@@ -168,8 +172,9 @@ async function analyseOne(
       formatMetricLine(m, loaded.analysis.metrics.find((s) => s.name === m.name)!),
     );
     report.pending = {
-      text,
+      edit,
       message: commitMessageFor(report, lines, loaded.analysis.name, outcome.decision),
+      inputs: [loaded.file],
     };
     return report;
   } catch (err) {

@@ -1,17 +1,15 @@
 import { promote, setTraffic } from './edit.js';
-import type { FoundRelease } from './releases.js';
+
+/** A decision's edit of a release file: applied to the text at a commit, to the release's document. */
+export type ReleaseEdit = (text: string, docIndex: number) => string;
 
 /**
- * The file as it reads after a decision: a step or a rollback changes `canary.traffic` alone, a
- * promotion moves the canary's record to the stable and removes the canary. Every other byte of
- * the file stays as it was (comments and layout are the people's, not the analyzer's).
+ * What a decision writes: a step or a rollback changes `canary.traffic` alone, a promotion moves
+ * the canary's record to the stable and removes the canary. Every other byte of the file stays as
+ * it was (comments and layout are the people's, not the analyzer's).
  */
-export function proposedText(
-  found: FoundRelease,
-  decision: 'step' | 'promote' | 'rollback',
-  to: number,
-): string {
+export function editFor(decision: 'step' | 'promote' | 'rollback', to: number): ReleaseEdit {
   return decision === 'promote'
-    ? promote(found.text, found.index)
-    : setTraffic(found.text, found.index, to);
+    ? (text, index) => promote(text, index)
+    : (text, index) => setTraffic(text, index, to);
 }

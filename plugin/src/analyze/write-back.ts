@@ -34,6 +34,8 @@ export interface WriteBackRequest {
   push?: boolean;
   /** The environment for the author/committer identity (default: this process's). */
   env?: Env;
+  /** Author and committer time of the commit, unix seconds (default: git's clock). */
+  date?: number;
 }
 
 export type WriteBackResult =
@@ -76,7 +78,11 @@ export async function writeBack(repo: GitRepo, req: WriteBackRequest): Promise<W
       'GIT_WORK_TREE_DIRTY',
       `${req.file} has uncommitted changes; commit or stash them, the analyzer does not write over them`,
     );
-  const identity = await identityEnv(git, req.env ?? process.env);
+  const stamp = req.date === undefined ? undefined : `@${Math.floor(req.date)} +0000`;
+  const identity = {
+    ...(await identityEnv(git, req.env ?? process.env)),
+    ...(stamp === undefined ? {} : { GIT_AUTHOR_DATE: stamp, GIT_COMMITTER_DATE: stamp }),
+  };
   const up: Upstream | undefined =
     req.push === false ? undefined : await upstreamOf(git, repo.branch);
   let tip = await revParse(repo, 'HEAD');
