@@ -22,6 +22,7 @@ const AREAS = {
   spec: {
     SPEC_SCHEMA: 'a ModelRelease field violates the schema',
     SPEC_RESERVED_ANNOTATION: 'a reserved aviary.dev annotation is set',
+    SPEC_RESERVED_LABEL: 'a reserved aviary.dev label is set',
     SPEC_DIGEST_MISMATCH: 'the OCI URI digest differs from `digest`',
     SPEC_CANARY_SAME_ARTIFACT: 'the canary is the stable artifact',
     SPEC_REPLICAS: 'minReplicas above maxReplicas',

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { ARTIFACT_LABEL, artifactLabel } from '@aviary/policies';
 import { loopbackRequest } from './loopback-https.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,6 +54,7 @@ function stableOnly(isvc: Obj): Obj {
     artifacts.filter((a) => a['uri'] === stable['uri']),
   );
   o['spec'].predictor.model.storageUri = stable['uri'];
+  o['spec'].predictor.labels = { [ARTIFACT_LABEL]: artifactLabel(stable['digest'] as string) };
   delete o['spec'].predictor.canaryTrafficPercent;
   return o;
 }
@@ -238,6 +240,7 @@ async function main(): Promise<number> {
       });
       delete o['spec'].predictor.canaryTrafficPercent;
       o['spec'].predictor.model.storageUri = a['uri'];
+      o['spec'].predictor.labels = { [ARTIFACT_LABEL]: artifactLabel(a['digest'] as string) };
       return o;
     };
     await send(withShare(25), 'UPDATE canary 10% -> 25%', 'UPDATE', churn);

@@ -1,7 +1,9 @@
 import {
+  ARTIFACT_LABEL,
   ARTIFACTS_ANNOTATION,
   DEPLOYMENT_MODE_ANNOTATION,
   STABLE_ANNOTATION,
+  artifactLabel,
   formatArtifacts,
   formatStable,
   type DeploymentMode,
@@ -60,8 +62,13 @@ export function renderRelease(input: RenderInput): InferenceService {
     return m;
   };
 
+  // Knative has one predictor whose latest revision is the canary when there is one: it carries the
+  // label of the artifact it runs, so each revision keeps its artifact's label and a promotion
+  // (the canary's record becoming the stable's) leaves the predictor, and the revision, unchanged.
+  const served = mode === 'Knative' && canary ? canary : stable;
   const predictor: PredictorSpec = {};
   if (mode === 'Standard') predictor.name = predictorName(stable.digest);
+  predictor.labels = artifactLabels(served.digest);
   if (deployment?.minReplicas !== undefined) predictor.minReplicas = deployment.minReplicas;
   if (deployment?.maxReplicas !== undefined) predictor.maxReplicas = deployment.maxReplicas;
   if (deployment?.serviceAccountName !== undefined)
@@ -88,7 +95,7 @@ export function renderRelease(input: RenderInput): InferenceService {
     // KServe's Knative canary: the candidate is the serving URI and gets canaryTrafficPercent;
     // the stable revision is the one KServe last rolled out, recorded in aviary.dev/stable.
     if (canary) predictor.canaryTrafficPercent = canary.traffic;
-    predictor.model = withResources(modelSpec(canary ? canary.uri : stable.uri));
+    predictor.model = withResources(modelSpec(served.uri));
   } else {
     predictor.model = withResources(modelSpec(stable.uri));
     if (canary) {
@@ -97,6 +104,7 @@ export function renderRelease(input: RenderInput): InferenceService {
           trafficPercent: canary.traffic,
           predictor: {
             name: predictorName(canary.digest),
+            labels: artifactLabels(canary.digest),
             model: modelSpec(canary.uri, { name: CANARY_CONTAINER_NAME }),
           },
         },
@@ -104,6 +112,14 @@ export function renderRelease(input: RenderInput): InferenceService {
     }
   }
   return isvc;
+}
+
+/**
+ * The predictor's pod labels. The spec has no field that reaches them (metadata labels stay on the
+ * InferenceService, and `aviary.dev/` ones are refused there), so Aviary's label is the only one.
+ */
+function artifactLabels(digest: string): Record<string, string> {
+  return { [ARTIFACT_LABEL]: artifactLabel(digest) };
 }
 
 function sortKeys<V>(record: Readonly<Record<string, V>>): Record<string, V> {

@@ -23,6 +23,8 @@ export interface ModelSpec {
 
 export interface PredictorSpec {
   name?: string;
+  /** Pod labels of this predictor's revision or Deployment (KServe merges them over the ISVC's). */
+  labels?: Record<string, string>;
   minReplicas?: number;
   maxReplicas?: number;
   serviceAccountName?: string;

@@ -176,12 +176,49 @@ export const modelReleaseSchema = {
             },
           },
         },
+        rollout: {
+          description:
+            'How `aviary analyze` moves the canary: the shares it steps through and the analysis that decides each step. Not rendered; inert without a canary.',
+          type: 'object',
+          additionalProperties: false,
+          required: ['steps', 'analysis'],
+          properties: {
+            steps: {
+              description:
+                'Canary shares in percent, strictly ascending; after the last one passes, the canary is promoted.',
+              type: 'array',
+              minItems: 1,
+              maxItems: 20,
+              items: { type: 'integer', minimum: 1, maximum: 100 },
+            },
+            analysis: {
+              description:
+                'Path of the ModelAnalysis file, relative to this file and inside the repository.',
+              type: 'string',
+              minLength: 1,
+              maxLength: 1024,
+              // Relative: no leading slash or backslash; no NUL, which no file system path holds.
+              pattern: '^[^/\\\\\\u0000][^\\u0000]*$',
+            },
+            onFailure: {
+              description:
+                'What a failed analysis does: rollback (canary.traffic: 0, the default) or hold (leave as is, report).',
+              enum: ['rollback', 'hold'],
+              default: 'rollback',
+            },
+          },
+        },
       },
     },
   },
 } as const;
 
-export type ModelRelease = FromSchema<typeof modelReleaseSchema>;
+// The validator applies no defaults, so a defaulted field (rollout.onFailure) stays optional.
+export type ModelRelease = FromSchema<
+  typeof modelReleaseSchema,
+  { keepDefaultedPropertiesOptional: true }
+>;
 export type Artifact = ModelRelease['spec']['stable'];
 export type CanaryArtifact = NonNullable<ModelRelease['spec']['canary']>;
+export type Rollout = NonNullable<ModelRelease['spec']['rollout']>;
 export type DeploymentMode = 'Knative' | 'Standard';

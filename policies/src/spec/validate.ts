@@ -20,6 +20,13 @@ function check(
 const RESERVED_ANNOTATION = /^(aviary\.dev\/|serving\.kserve\.io\/deploymentMode$)/;
 
 /**
+ * Label keys a spec may not set. KServe copies the InferenceService's labels onto every component's
+ * pods, so a user `aviary.dev/artifact` would name the wrong artifact in metrics (and tag the
+ * transformer's and explainer's series as well); the whole prefix is Aviary's, as for annotations.
+ */
+const RESERVED_LABEL = /^aviary\.dev\//;
+
+/**
  * Checks one parsed document against the ModelRelease schema and the rules the schema cannot
  * express. Returns every problem found, each positioned in the source file.
  */
@@ -46,14 +53,19 @@ export function validateModelRelease(
   }
   const release = result.value;
   const diagnostics: Diagnostic[] = [];
-  const { stable, canary, deployment } = release.spec;
+  const { stable, canary, deployment, rollout } = release.spec;
 
-  for (const key of Object.keys(release.metadata.annotations ?? {})) {
-    if (RESERVED_ANNOTATION.test(key)) {
+  const reserved = [
+    ['annotations', 'annotation', RESERVED_ANNOTATION, 'SPEC_RESERVED_ANNOTATION'],
+    ['labels', 'label', RESERVED_LABEL, 'SPEC_RESERVED_LABEL'],
+  ] as const;
+  for (const [field, noun, pattern, code] of reserved) {
+    for (const key of Object.keys(release.metadata[field] ?? {})) {
+      if (!pattern.test(key)) continue;
       diagnostics.push({
-        code: 'SPEC_RESERVED_ANNOTATION',
-        message: `annotation "${key}" is set by Aviary; remove it from the spec`,
-        ...at(['metadata', 'annotations', key]),
+        code,
+        message: `${noun} "${key}" is set by Aviary; remove it from the spec`,
+        ...at(['metadata', field, key]),
       });
     }
   }
@@ -84,6 +96,26 @@ export function validateModelRelease(
         code: 'SPEC_CANARY_SAME_ARTIFACT',
         message: 'canary.digest equals stable.digest; a canary must be a different artifact',
         ...at(['spec', 'canary', 'digest']),
+      });
+    }
+  }
+  if (rollout !== undefined) {
+    const { steps } = rollout;
+    const descending = steps.findIndex((step, i) => i > 0 && step <= steps[i - 1]!);
+    if (descending > 0) {
+      diagnostics.push({
+        code: 'SPEC_SCHEMA',
+        message: `rollout.steps must be strictly ascending: ${steps[descending]} follows ${steps[descending - 1]}`,
+        ...at(['spec', 'rollout', 'steps', descending]),
+        path: 'spec.rollout.steps',
+      });
+    }
+    // The analyzer only ever writes a step or 0, so any other share is a hand edit it cannot place.
+    if (canary !== undefined && canary.traffic !== 0 && !steps.includes(canary.traffic)) {
+      diagnostics.push({
+        code: 'SPEC_SCHEMA',
+        message: `canary.traffic ${canary.traffic} is neither 0 nor one of rollout.steps [${steps.join(', ')}]`,
+        ...at(['spec', 'canary', 'traffic']),
       });
     }
   }
