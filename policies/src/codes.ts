@@ -187,6 +187,13 @@ const AREAS = {
     MLFLOW_BAD_RESPONSE: 'pin: the registry answered something unexpected',
     MLFLOW_RESPONSE_TOO_LARGE: 'pin: the registry answered more than 1 MiB',
   },
+  analysis: {
+    ANALYSIS_SCHEMA: 'a ModelAnalysis field violates the schema',
+    ANALYSIS_TEMPLATE: 'an unknown template variable, or one outside a double-quoted string',
+    ANALYSIS_QUERY: 'a query that is not valid PromQL',
+    ANALYSIS_QUERY_AMBIGUOUS: 'a query returned more than one sample',
+    ANALYSIS_NAMESPACE_UNKNOWN: 'a query needs {{namespace}} and the release has none',
+  },
   render: {
     RENDER_OUT_UNSAFE: 'render --out: a folder it may not replace',
   },
