@@ -49,12 +49,19 @@ const ALLOWED: Record<string, Allowance[]> = {
     { spec: /^@sigstore\//, why: 'Sigstore bundle parsing and verification' },
     { spec: /^re2js$/, why: 'linear-time identity regexes from policy authors' },
     {
+      spec: /^@prometheus-io\/lezer-promql$/,
+      why: "the Prometheus project's PromQL parser, to check analysis queries when they load",
+    },
+    {
       spec: /^@noble\/curves\/nist\.js$/,
       why: 'prehashed ECDSA verification (node:crypto always hashes)',
     },
   ],
   plugin: [
-    { spec: /^@aviary\/policies(\/(engine|signature))?$/, why: 'the shared core, by its entries' },
+    {
+      spec: /^@aviary\/policies(\/(engine|signature|analysis))?$/,
+      why: 'the shared core, by its entries',
+    },
     { spec: /^yaml$/, why: 'emitting manifests' },
     { spec: /^json-schema-to-ts$/, why: 'types derived from the test-suite schema (type-only)' },
   ],

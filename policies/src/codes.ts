@@ -200,6 +200,13 @@ const AREAS = {
     ROLLOUT_SUPERSEDED: 'analyze: the release changed upstream; the decision was dropped',
     ROLLOUT_EDIT_UNSUPPORTED: 'analyze: the release cannot be edited in place',
   },
+  analysis: {
+    ANALYSIS_SCHEMA: 'a ModelAnalysis field violates the schema',
+    ANALYSIS_TEMPLATE: 'an unknown template variable, or one outside a double-quoted string',
+    ANALYSIS_QUERY: 'a query that is not valid PromQL',
+    ANALYSIS_QUERY_AMBIGUOUS: 'a query returned more than one sample',
+    ANALYSIS_NAMESPACE_UNKNOWN: 'a query needs {{namespace}} and the release has none',
+  },
   render: {
     RENDER_OUT_UNSAFE: 'render --out: a folder it may not replace',
   },

@@ -3,7 +3,12 @@ import path from 'node:path';
 import t from 'tap';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { editorSchema, modelReleaseValidatorSource, policyCrd } from '../tools/publish.js';
+import {
+  editorSchema,
+  modelAnalysisValidatorSource,
+  modelReleaseValidatorSource,
+  policyCrd,
+} from '../tools/publish.js';
 import { REPO } from '../helpers/paths.js';
 
 const read = (rel: string) => readFileSync(path.join(REPO, rel), 'utf8');
@@ -32,6 +37,16 @@ t.test('published schemas and the CRD are generated from the current sources', a
   t.equal(
     read('policies/src/generated/modelrelease.validate.ts'),
     modelReleaseValidatorSource(),
+    'run `npm run generate`',
+  );
+  t.equal(
+    read('policies/schemas/modelanalysis.schema.json'),
+    editorSchema('modelanalysis'),
+    'run `npm run generate`',
+  );
+  t.equal(
+    read('policies/src/generated/modelanalysis.validate.ts'),
+    modelAnalysisValidatorSource(),
     'run `npm run generate`',
   );
 });

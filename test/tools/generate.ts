@@ -2,7 +2,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { editorSchema, modelReleaseValidatorSource, policyCrd } from './publish.js';
+import {
+  editorSchema,
+  modelAnalysisValidatorSource,
+  modelReleaseValidatorSource,
+  policyCrd,
+} from './publish.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const outputs: [string, string][] = [
@@ -10,6 +15,8 @@ const outputs: [string, string][] = [
   ['policies/schemas/modelreleasepolicy.schema.json', editorSchema('modelreleasepolicy')],
   ['deploy/webhook/crd/modelreleasepolicies.aviary.dev.yaml', policyCrd()],
   ['policies/src/generated/modelrelease.validate.ts', modelReleaseValidatorSource()],
+  ['policies/schemas/modelanalysis.schema.json', editorSchema('modelanalysis')],
+  ['policies/src/generated/modelanalysis.validate.ts', modelAnalysisValidatorSource()],
   // kustomize only reads files under the kustomization, so the shipped root is copied there.
   [
     'deploy/webhook/trust/public-good.json',

@@ -3,6 +3,7 @@ import * as standalone from 'ajv/dist/standalone/index.js';
 import { stringify } from 'yaml';
 import { modelReleaseSchema } from '../../policies/src/spec/schema.js';
 import { policySchema } from '../../policies/src/policy/schema.js';
+import { modelAnalysisSchema } from '../../policies/src/analysis/schema.js';
 
 /**
  * Published forms of the schemas, generated from the single sources: JSON Schema files for
@@ -12,8 +13,14 @@ import { policySchema } from '../../policies/src/policy/schema.js';
 
 type Node = Record<string, unknown>;
 
-export function editorSchema(which: 'modelrelease' | 'modelreleasepolicy'): string {
-  const schema = which === 'modelrelease' ? modelReleaseSchema : policySchema;
+const EDITOR_SCHEMAS = {
+  modelrelease: modelReleaseSchema,
+  modelreleasepolicy: policySchema,
+  modelanalysis: modelAnalysisSchema,
+};
+
+export function editorSchema(which: keyof typeof EDITOR_SCHEMAS): string {
+  const schema = EDITOR_SCHEMAS[which];
   return `${JSON.stringify({ $schema: 'http://json-schema.org/draft-07/schema#', ...schema }, null, 2)}\n`;
 }
 
@@ -141,6 +148,15 @@ export function policyCrd(): string {
  * call) neither loads nor runs ajv's compiler. Same options as the runtime validator.
  */
 export function modelReleaseValidatorSource(): string {
+  return validatorSource(modelReleaseSchema, 'policies/src/spec/schema.ts');
+}
+
+/** The ModelAnalysis validator, standalone for the same reason (`aviary analyze` runs often). */
+export function modelAnalysisValidatorSource(): string {
+  return validatorSource(modelAnalysisSchema, 'policies/src/analysis/schema.ts');
+}
+
+function validatorSource(schema: object, from: string): string {
   const ajv = new Ajv({
     allErrors: true,
     strict: true,
@@ -150,7 +166,7 @@ export function modelReleaseValidatorSource(): string {
   });
   const standaloneCode = (standalone as unknown as { default: (a: Ajv, v: unknown) => string })
     .default;
-  let code = standaloneCode(ajv, ajv.compile(modelReleaseSchema));
+  let code = standaloneCode(ajv, ajv.compile(schema));
   // ajv's ESM output still requires its string-length helper; give it an ESM-safe equivalent
   // (code points, counting a surrogate pair once, as ajv's helper does).
   code = code.replace(
@@ -158,5 +174,5 @@ export function modelReleaseValidatorSource(): string {
     '((s) => [...s].length)',
   );
   if (code.includes('require(')) throw new Error('standalone validator still uses require()');
-  return `// Generated from policies/src/spec/schema.ts by \`npm run generate\`; do not edit.\n// @ts-nocheck\n/* eslint-disable */\n${code}\n`;
+  return `// Generated from ${from} by \`npm run generate\`; do not edit.\n// @ts-nocheck\n/* eslint-disable */\n${code}\n`;
 }
