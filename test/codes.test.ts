@@ -9,7 +9,7 @@ import { REPO } from './helpers/paths.js';
  * and the sources neither use a code outside it nor build one from pieces.
  */
 const PREFIXES =
-  'PIN|CANARY|SIG|SPEC|YAML|POLICY|EVIDENCE|STABLE|KSERVE|PARAM|USAGE|CHECK|TEST|VERIFY|MODEL|OBJECT|IMAGE|TRUST|ADMISSION|MLFLOW|RENDER';
+  'PIN|CANARY|SIG|SPEC|YAML|POLICY|EVIDENCE|STABLE|KSERVE|PARAM|USAGE|CHECK|TEST|VERIFY|MODEL|OBJECT|IMAGE|TRUST|ADMISSION|MLFLOW|RENDER|PROMETHEUS';
 const LITERAL = new RegExp(`['\`"]((?:${PREFIXES})_[A-Z0-9_]+)['\`"]`, 'g');
 const BUILT = new RegExp(`\`(?:${PREFIXES})_\\$\\{|\\+\\s*['"\`](?:${PREFIXES})_['"\`]`, 'g');
 /** Code-shaped literals that are not codes, each with the reason. */

@@ -187,6 +187,14 @@ const AREAS = {
     MLFLOW_BAD_RESPONSE: 'pin: the registry answered something unexpected',
     MLFLOW_RESPONSE_TOO_LARGE: 'pin: the registry answered more than 1 MiB',
   },
+  prometheus: {
+    PROMETHEUS_UNREACHABLE: 'analyze: Prometheus cannot be reached',
+    PROMETHEUS_TIMEOUT: 'analyze: a query did not answer within the deadline',
+    PROMETHEUS_HTTP: 'analyze: Prometheus answered an HTTP error or a redirect',
+    PROMETHEUS_BAD_RESPONSE: 'analyze: an answer that is not a scalar or vector of float samples',
+    PROMETHEUS_TOO_LARGE: 'analyze: an answer over the byte bound',
+    PROMETHEUS_QUERY_REFUSED: 'analyze: Prometheus refused the query (bad_data, execution)',
+  },
   render: {
     RENDER_OUT_UNSAFE: 'render --out: a folder it may not replace',
   },
