@@ -149,19 +149,33 @@ async function serve(
   throw new Error(`prometheus did not become ready:\n${log}`);
 }
 
-/** A prometheus.yml scraping one loopback target every `intervalS` seconds (job `exporter`). */
-export function scrapeConfig(target: string, intervalS = 1): string {
-  return [
-    'global:',
-    `  scrape_interval: ${intervalS}s`,
-    'scrape_configs:',
-    '  - job_name: exporter',
-    `    scrape_interval: ${intervalS}s`,
-    `    scrape_timeout: ${intervalS}s`,
-    '    static_configs:',
-    `      - targets: ['${target}']`,
-    '',
-  ].join('\n');
+/** One scrape target: `host:port`, and labels as service discovery would attach (`__meta_…`). */
+export interface ScrapeTarget {
+  target: string;
+  labels?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A prometheus.yml (JSON is YAML) with one job, `exporter`, scraping `targets` every `intervalS`
+ * seconds through `relabel` (Prometheus `relabel_configs` entries).
+ */
+export function scrapeConfig(
+  targets: readonly ScrapeTarget[],
+  options: { intervalS?: number; relabel?: readonly unknown[] } = {},
+): string {
+  const interval = `${options.intervalS ?? 1}s`;
+  return JSON.stringify({
+    global: { scrape_interval: interval },
+    scrape_configs: [
+      {
+        job_name: 'exporter',
+        scrape_interval: interval,
+        scrape_timeout: interval,
+        static_configs: targets.map((t) => ({ targets: [t.target], labels: t.labels ?? {} })),
+        relabel_configs: options.relabel ?? [],
+      },
+    ],
+  });
 }
 
 /**
