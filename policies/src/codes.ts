@@ -207,6 +207,14 @@ const AREAS = {
     ANALYSIS_QUERY_AMBIGUOUS: 'a query returned more than one sample',
     ANALYSIS_NAMESPACE_UNKNOWN: 'a query needs {{namespace}} and the release has none',
   },
+  prometheus: {
+    PROMETHEUS_UNREACHABLE: 'analyze: Prometheus cannot be reached',
+    PROMETHEUS_TIMEOUT: 'analyze: a query did not answer within the deadline',
+    PROMETHEUS_HTTP: 'analyze: Prometheus answered an HTTP error or a redirect',
+    PROMETHEUS_BAD_RESPONSE: 'analyze: an answer that is not a scalar or vector of float samples',
+    PROMETHEUS_TOO_LARGE: 'analyze: an answer over the byte bound',
+    PROMETHEUS_QUERY_REFUSED: 'analyze: Prometheus refused the query (bad_data, execution)',
+  },
   render: {
     RENDER_OUT_UNSAFE: 'render --out: a folder it may not replace',
   },
