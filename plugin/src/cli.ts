@@ -18,6 +18,10 @@ Outside Argo CD:
              (--uri URI | --from models:/NAME/VERSION|models:/NAME@ALIAS [--mlflow URL])
              [--storage-map FROM=TO]... [--digest sha256:HEX] [--model-dir DIR]
              [--signature PATH] --policies PATH [--namespace NS]
+  aviary analyze [DIR] --prometheus URL [--policies PATH]... [--namespace NS] [--at RFC3339]
+                 [--dry-run] [--push] [--json]
+  aviary analyze --watch --repo URL --branch B [DIR] --prometheus URL [--every 1m]
+                 [--listen HOST:PORT] [--workdir DIR] [--policies PATH]...
 
   check, test, verify and pin take --trusted-root NAME=FILE (repeatable): a Sigstore
   trusted_root.json for keyless authorities naming NAME; public-good=FILE replaces the
@@ -56,6 +60,8 @@ export async function run(io: CommandIO): Promise<number> {
         return await (await import('./commands/verify.js')).verify(io, rest);
       case 'pin':
         return await (await import('./commands/pin.js')).pin(io, rest);
+      case 'analyze':
+        return await (await import('./commands/analyze.js')).analyze(io, rest);
       case 'help':
       case '--help':
       case '-h':

@@ -206,6 +206,7 @@ const AREAS = {
     ANALYSIS_QUERY: 'a query that is not valid PromQL',
     ANALYSIS_QUERY_AMBIGUOUS: 'a query returned more than one sample',
     ANALYSIS_NAMESPACE_UNKNOWN: 'a query needs {{namespace}} and the release has none',
+    ANALYSIS_PATH: 'rollout.analysis escapes the repository, crosses a symlink or is missing',
   },
   prometheus: {
     PROMETHEUS_UNREACHABLE: 'analyze: Prometheus cannot be reached',

@@ -5,8 +5,7 @@ import { readBounded, resolveInside } from '../source/safe-path.js';
 
 /** A ModelAnalysis as a release names it: loaded, or the diagnostics that say why not. */
 export type LoadedAnalysis =
-  | { analysis: ModelAnalysis; file: string }
-  | { analysis?: undefined; diagnostics: Diagnostic[] };
+  { analysis: ModelAnalysis; file: string } | { analysis?: undefined; diagnostics: Diagnostic[] };
 
 /**
  * Loads the ModelAnalysis that `rollout.analysis` names, relative to the release file. The path is

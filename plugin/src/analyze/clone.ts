@@ -10,22 +10,21 @@ import { gitRunner, type Env } from './git-run.js';
  */
 export async function syncClone(url: string, branch: string, dir: string, env: Env): Promise<void> {
   if (!(await exists(path.join(dir, '.git')))) {
-    await gitRunner(path.dirname(dir), env)([
-      'clone',
-      '--quiet',
-      '--no-tags',
-      '--single-branch',
-      '--branch',
-      branch,
-      '--',
-      url,
-      dir,
-    ]);
+    await gitRunner(
+      path.dirname(dir),
+      env,
+    )(['clone', '--quiet', '--no-tags', '--single-branch', '--branch', branch, '--', url, dir]);
     return;
   }
   const git = gitRunner(dir, env);
   await git(['remote', 'set-url', 'origin', '--', url]);
-  await git(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${branch}:refs/remotes/origin/${branch}`]);
+  await git([
+    'fetch',
+    '--quiet',
+    '--no-tags',
+    'origin',
+    `+refs/heads/${branch}:refs/remotes/origin/${branch}`,
+  ]);
   await git(['checkout', '--quiet', '-B', branch, `refs/remotes/origin/${branch}`]);
   await git(['reset', '--quiet', '--hard', `refs/remotes/origin/${branch}`]);
   await git(['clean', '--quiet', '-ffdx']);

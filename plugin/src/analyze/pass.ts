@@ -155,7 +155,11 @@ async function analyseOne(
       // The only error the core returns is a configuration error (an ambiguous query).
       ...(outcome.error !== undefined ? { error: outcome.error, exit: 2 } : {}),
     });
-    if (outcome.decision !== 'step' && outcome.decision !== 'promote' && outcome.decision !== 'rollback')
+    if (
+      outcome.decision !== 'step' &&
+      outcome.decision !== 'promote' &&
+      outcome.decision !== 'rollback'
+    )
       return report;
     const edit = editFor(outcome.decision, outcome.to);
     if (outcome.decision !== 'rollback') {
@@ -169,7 +173,10 @@ async function analyseOne(
       }
     }
     const lines = outcome.metrics.map((m) =>
-      formatMetricLine(m, loaded.analysis.metrics.find((s) => s.name === m.name)!),
+      formatMetricLine(
+        m,
+        loaded.analysis.metrics.find((s) => s.name === m.name)!,
+      ),
     );
     report.pending = {
       edit,

@@ -14,17 +14,17 @@ export async function checkStep(
   after: string,
 ): Promise<{ code: string; message: string; policy: string }[]> {
   const decision = await judge({
-      engine: opts.engine,
-      before: found.text,
-      after,
-      index: found.index,
-      file: found.file,
-      absolute: found.absolute,
-      root: opts.root,
-      mode: opts.mode,
-      namespace: found.release.metadata.namespace ?? opts.namespace,
-      namespaceLabels: undefined,
-      plannedBundles: new Map(),
-    });
+    engine: opts.engine,
+    before: found.text,
+    after,
+    index: found.index,
+    file: found.file,
+    absolute: found.absolute,
+    root: opts.root,
+    mode: opts.mode,
+    namespace: found.release.metadata.namespace ?? opts.namespace,
+    namespaceLabels: undefined,
+    plannedBundles: new Map(),
+  });
   return decision.violations.map((f) => ({ code: f.code, message: f.message, policy: f.policy }));
 }

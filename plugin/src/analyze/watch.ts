@@ -72,7 +72,12 @@ async function onePass(io: CommandIO, flags: AnalyzeFlags): Promise<PassResult> 
     const code = (err as { code?: unknown }).code;
     io.stderr.write(`aviary: ${typeof code === 'string' ? `${code} ` : ''}${message}\n`);
     const exit = (err as { exit?: unknown }).exit;
-    return { reports: [], analyses: new Map(), diagnostics: [], exit: typeof exit === 'number' ? exit : 4 };
+    return {
+      reports: [],
+      analyses: new Map(),
+      diagnostics: [],
+      exit: typeof exit === 'number' ? exit : 4,
+    };
   }
 }
 

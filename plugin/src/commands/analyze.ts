@@ -173,7 +173,10 @@ function parseFlags(io: CommandIO, args: readonly string[]): AnalyzeFlags {
       branch: values.branch,
       every,
       listen: values.listen,
-      workdir: path.resolve(io.cwd, values.workdir ?? path.join(io.env['HOME'] ?? io.cwd, 'aviary-analyzer')),
+      workdir: path.resolve(
+        io.cwd,
+        values.workdir ?? path.join(io.env['HOME'] ?? io.cwd, 'aviary-analyzer'),
+      ),
     },
   };
 }
