@@ -42,7 +42,8 @@ export interface PassOptions {
   now: number;
   query(q: string, time: number): Promise<QueryAnswer>;
   git: PassGit;
-  engine: Engine;
+  /** The policies every written step must pass; absent only for a dry run. */
+  engine: Engine | undefined;
   mode: DeploymentMode;
   namespace?: string;
   /** Decide and report, but write nothing. */
@@ -162,9 +163,13 @@ async function analyseOne(
     )
       return report;
     const edit = editFor(outcome.decision, outcome.to);
-    if (outcome.decision !== 'rollback') {
+    if (outcome.decision !== 'rollback' && opts.engine !== undefined) {
       // The analyzer never writes a step the webhook would refuse; a rollback is never blocked.
-      const denied = await checkStep(opts, found, edit(found.text, found.index));
+      const denied = await checkStep(
+        { ...opts, engine: opts.engine },
+        found,
+        edit(found.text, found.index),
+      );
       if (denied.length > 0) {
         report.decision = 'hold';
         report.to = report.from;

@@ -1,3 +1,4 @@
+import type { Engine } from '@aviary/policies/engine';
 import { judge } from '../pin/judge.js';
 import type { PassOptions } from './pass.js';
 import type { FoundRelease } from './releases.js';
@@ -9,7 +10,7 @@ import type { FoundRelease } from './releases.js';
  * deny it; none means the step may be written. A release that no longer renders is bad input.
  */
 export async function checkStep(
-  opts: Pick<PassOptions, 'engine' | 'root' | 'mode' | 'namespace'>,
+  opts: Pick<PassOptions, 'root' | 'mode' | 'namespace'> & { engine: Engine },
   found: FoundRelease,
   after: string,
 ): Promise<{ code: string; message: string; policy: string }[]> {

@@ -36,8 +36,13 @@ export async function analyze(io: CommandIO, args: readonly string[]): Promise<n
   const flags = parseFlags(io, args);
   if (flags.watch !== undefined) return (await import('../analyze/watch.js')).watch(io, flags);
   const root = path.resolve(io.cwd, flags.dir);
-  const { engine, diagnostics } = await loadEngine(io, flags, io.cwd);
-  if (engine === undefined) return reportDiagnostics(io, diagnostics);
+  let engine: Engine | undefined;
+  // A dry run may go without policies (nothing is written, so no step needs checking).
+  if (flags.policies.length > 0 || !flags.dryRun) {
+    const loaded = await loadEngine(io, flags, io.cwd);
+    if (loaded.engine === undefined) return reportDiagnostics(io, loaded.diagnostics);
+    engine = loaded.engine;
+  }
   const result = await passOnce(io, flags, root, engine, flags.push);
   printResult(io, flags, result);
   return result.exit;
@@ -48,7 +53,7 @@ export async function passOnce(
   io: CommandIO,
   flags: AnalyzeFlags,
   dir: string,
-  engine: Engine,
+  engine: Engine | undefined,
   push: boolean,
 ): Promise<PassResult> {
   const now = flags.at ?? Math.floor(Date.now() / 1000);
@@ -123,6 +128,10 @@ function parseFlags(io: CommandIO, args: readonly string[]): AnalyzeFlags {
   });
   const usage = (why: string) => new UsageError('USAGE_INVALID', `${why}\nusage: ${ANALYZE_USAGE}`);
   if (positionals.length > 1) throw usage('analyze takes at most one DIR');
+  if (values.policies.length === 0 && !values['dry-run'])
+    throw usage(
+      '--policies PATH is required: every step written is first checked against the policies the webhook enforces (--dry-run writes nothing and may go without)',
+    );
   if (values.prometheus === undefined) throw usage('--prometheus URL is required');
   if (!/^https?:\/\//.test(values.prometheus))
     throw usage('--prometheus must be an http:// or https:// URL');
