@@ -167,6 +167,34 @@ t.test('a canary is added to a stable-only release, comments and layout kept', a
   t.equal(after, before.replace('# end\n', `${added}\n# end\n`));
 });
 
+t.test("--canary without --traffic starts at the rollout's first step", async (t) => {
+  const r = repo();
+  const file = path.join(r, FRAUD);
+  // The analysis file need not exist for pin: the rollout only names the first share here.
+  writeFileSync(
+    file,
+    read(r, FRAUD).replace(
+      '  stable:\n',
+      '  rollout:\n    steps: [10, 25]\n    analysis: ../analysis/errors.yaml\n  stable:\n',
+    ),
+  );
+  const res = await pin(
+    r,
+    FRAUD,
+    '--release',
+    'fraud-detector',
+    '--canary',
+    '--uri',
+    's3://models-prod/fraud/2.0.0',
+    '--model-dir',
+    model,
+    '--signature',
+    bundle,
+  );
+  t.equal(res.code, 0, res.stderr);
+  t.match(read(r, FRAUD), /\n {4}traffic: 10\n/);
+});
+
 t.test('--stable: refused while a canary runs unless --force, then judged by policy', async (t) => {
   const r = repo();
   const before = read(r, CHURN);

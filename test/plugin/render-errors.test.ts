@@ -182,3 +182,22 @@ t.test('unknown commands and flags are usage errors', async (t) => {
   });
   t.match(await runCli([], root), { code: 2, stderr: /no command given/ });
 });
+
+t.test('a ModelAnalysis next to its release is configuration, not output', async (t) => {
+  const analysis =
+    'apiVersion: aviary.dev/v1alpha1\nkind: ModelAnalysis\nmetadata:\n  name: errors\nspec:\n  interval: 1m\n  metrics: []\n';
+  const res = await generate(t, {
+    app: { 'r.yaml': release('a'), 'errors.yaml': analysis },
+  });
+  t.equal(res.code, 0, res.stderr);
+  t.notMatch(res.stdout, /ModelAnalysis/);
+  t.match(res.stdout, /kind: InferenceService/);
+  // Only when it is Aviary's own kind: another API group's ModelAnalysis passes through.
+  const other = await generate(t, {
+    app: {
+      'r.yaml': release('a'),
+      'x.yaml': analysis.replace('aviary.dev/v1alpha1', 'example.com/v1'),
+    },
+  });
+  t.match(other.stdout, /kind: ModelAnalysis/);
+});

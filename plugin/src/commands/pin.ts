@@ -174,9 +174,17 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
 
   // The new record.
   if (role === 'canary') {
-    traffic ??= current.canary?.traffic;
+    // The running share is kept; a canary that is not running (none, or rolled back to 0) starts
+    // at the rollout's first step when there is a rollout.
+    const running = current.canary?.traffic;
+    traffic ??=
+      running !== undefined && running > 0
+        ? running
+        : (current.rollout?.steps[0] ?? running);
     if (traffic === undefined)
-      throw usage('--canary needs --traffic N: the release has no running canary share to keep');
+      throw usage(
+        '--canary needs --traffic N: the release has no running canary share to keep and no rollout steps',
+      );
   } else if ((current.canary?.traffic ?? 0) > 0 && !values.force) {
     throw new PinError(
       'PIN_CANARY_RUNNING',

@@ -101,6 +101,9 @@ export async function renderSources(
       continue;
     }
     const obj = value;
+    // A ModelAnalysis is the analyzer's configuration, read from the repository; it is not a
+    // cluster object (no CRD serves it), so an app folder may hold one and it is not emitted.
+    if (obj['apiVersion'] === 'aviary.dev/v1alpha1' && obj['kind'] === 'ModelAnalysis') continue;
     let output: unknown;
     if (obj['kind'] === 'ModelRelease') {
       const rendered = await renderOne(source, opts, diagnostics);
