@@ -3,7 +3,11 @@ import path from 'node:path';
 import t from 'tap';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { editorSchema, modelReleaseValidatorSource, policyCrd } from '../tools/publish.js';
+import {
+  editorSchema,
+  modelReleaseValidatorSource,
+  policyCrd,
+} from '../../policies/tools/publish.js';
 import { REPO } from '../helpers/paths.js';
 
 const read = (rel: string) => readFileSync(path.join(REPO, rel), 'utf8');
