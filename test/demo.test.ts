@@ -15,7 +15,7 @@ t.test(
     }>((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', path.join(REPO, 'test/tools/demo.ts')],
+        ['--import', 'tsx', path.join(REPO, 'webhook/tools/demo.ts')],
         { cwd: REPO },
       );
       let stdout = '';

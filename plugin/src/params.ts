@@ -2,7 +2,7 @@ import { isObject, UsageError, type DeploymentMode } from '@aviary/policies';
 
 /**
  * The plugin's parameters, declared once: this table drives parsing, the announcement Argo CD's UI
- * shows (`aviary parameters`) and the README's parameters table. Argo CD never sends announced
+ * shows (`aviary parameters`) and plugin/README.md's parameters table. Argo CD never sends announced
  * defaults, so the same defaults are applied here.
  */
 export const PARAMETERS = [

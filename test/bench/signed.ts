@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { loopbackRequest } from '../tools/loopback-https.js';
+import { loopbackRequest } from '../../webhook/tools/loopback-https.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const N = Number(process.env['BENCH_SIGNED_REQUESTS'] ?? 2000);

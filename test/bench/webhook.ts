@@ -19,7 +19,7 @@ import { Agent } from 'node:https';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loopbackRequest } from '../tools/loopback-https.js';
+import { loopbackRequest } from '../../webhook/tools/loopback-https.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);

@@ -349,7 +349,7 @@ t.test('parameters and plugin env on the request change the output', async (t) =
     );
     t.same(paramWins, knative, 'a parameter takes precedence over plugin env');
 
-    // PARAM_* alone (ARGOCD_APP_PARAMETERS unset), as documented in the README.
+    // PARAM_* alone (ARGOCD_APP_PARAMETERS unset), as documented in plugin/README.md.
     const env = generateEnv({ path: 'no-mode' });
     delete env['ARGOCD_APP_PARAMETERS'];
     const paramOnly = await server.call('generate', {

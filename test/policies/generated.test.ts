@@ -8,7 +8,7 @@ import {
   modelAnalysisValidatorSource,
   modelReleaseValidatorSource,
   policyCrd,
-} from '../tools/publish.js';
+} from '../../policies/tools/publish.js';
 import { REPO } from '../helpers/paths.js';
 
 const read = (rel: string) => readFileSync(path.join(REPO, rel), 'utf8');

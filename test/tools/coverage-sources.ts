@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * `npm test` runs this between the suite and `tap report`, which prints the coverage of
- * policies/src and applies the thresholds of .taprc. tsx compiles each file to one line and leaves
+ * `npm test` runs this between the suite and `tap report` (then test/tools/coverage-check.ts
+ * applies the thresholds of .taprc to policies/src). tsx compiles each file to one line and leaves
  * the source out of its source map (it adds it only under NODE_V8_COVERAGE, while tap measures
  * through the inspector), so the report would count every TypeScript file as a single line.
  * Filling in each map's source from disk lets the report map coverage back to lines and branches.

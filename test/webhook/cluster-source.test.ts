@@ -9,7 +9,7 @@ import { ClusterPolicySource } from '../../webhook/src/cluster/source.js';
 import { policyFromObject } from '../../webhook/src/policy-object.js';
 import { createMetrics } from '../../webhook/src/metrics.js';
 import { parseOptions } from '../../webhook/src/server.js';
-import { WebhookState } from '../../webhook/src/state.js';
+import { WebhookState } from '../../webhook/src/webhook-deps.js';
 import { KEYLESS_POLICY_SPEC, PUBLIC_GOOD, signedIsvc, withoutFulcio } from '../helpers/keyless.js';
 
 const policy = (

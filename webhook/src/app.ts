@@ -26,7 +26,7 @@ import {
   type AdmissionRequest,
   type AdmissionResponse,
 } from './admission.js';
-import type { WebhookDeps } from './state.js';
+import type { WebhookDeps } from './webhook-deps.js';
 
 /** An UPDATE carries object and oldObject; KServe objects with evidence can pass 1 MiB. */
 export const BODY_LIMIT = 3 * 1024 * 1024;

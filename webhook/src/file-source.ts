@@ -4,7 +4,7 @@ import { loadPolicySet } from '@aviary/policies/engine';
 import type { WebhookMetrics } from './metrics.js';
 import { reviewPolicyObject } from './policy-object.js';
 import { watchPolicyFiles, type PolicyFiles, type PolicySource } from './policy-source.js';
-import type { PolicySnapshot, WebhookState } from './state.js';
+import type { PolicySnapshot, WebhookState } from './webhook-deps.js';
 import type { ContentWatcher } from './watch.js';
 
 /**

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { listPolicyFiles } from '@aviary/policies/engine';
-import type { WebhookState } from './state.js';
+import type { WebhookState } from './webhook-deps.js';
 import { watchContent, type ContentWatcher } from './watch.js';
 
 /**

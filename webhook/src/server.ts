@@ -9,7 +9,7 @@ import type { ClusterOptions, ClusterPolicySource } from './cluster/source.js';
 import { FilePolicySource } from './file-source.js';
 import { createMetrics, type WebhookMetrics } from './metrics.js';
 import type { PolicyFiles, PolicySource } from './policy-source.js';
-import { WebhookState } from './state.js';
+import { WebhookState } from './webhook-deps.js';
 import { checkPair, watchTls, type CheckedPair } from './tls/pair.js';
 import { DEFAULT_SELF_SIGNED_HOSTS, generateSelfSigned } from './tls/self-signed.js';
 import { fingerprintFiles, type ContentWatcher } from './watch.js';

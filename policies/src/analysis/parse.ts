@@ -15,7 +15,7 @@ import type { ModelAnalysisDocument } from './schema.js';
 import { TEMPLATE_VARIABLES, templateReferences } from './template.js';
 import type { MetricSpec, ModelAnalysis } from './types.js';
 
-/** The precompiled validator (see test/tools/generate.ts): no ajv compile at process start. */
+/** The precompiled validator (see policies/tools/generate.ts): no ajv compile at process start. */
 const compiled = validateDocument as ((data: unknown) => boolean) & {
   errors?: ErrorObject[] | null;
 };

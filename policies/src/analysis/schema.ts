@@ -3,7 +3,7 @@ import { DURATION_PATTERN } from './duration.js';
 
 /**
  * The ModelAnalysis v1alpha1 schema, the single source: the document type below is derived from it,
- * the precompiled validator is generated from it (test/tools/generate.ts) and `policies/schemas/`
+ * the precompiled validator is generated from it (policies/tools/generate.ts) and `policies/schemas/`
  * publishes it for editors. Every string is bounded, every pattern too.
  */
 

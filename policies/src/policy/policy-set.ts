@@ -4,7 +4,7 @@ import type { Diagnostic } from '../errors.js';
 import { buildPolicyVerifiers } from '../signature/for-policy.js';
 import { loadTrustedRoots, type TrustedRootOrigins } from '../signature/trust-files.js';
 import type { SignatureVerifier } from '../signature/types.js';
-import { createEngine, type Engine } from './engine.js';
+import { createEngine, type Engine } from './evaluate.js';
 import { mergePolicySets, type LoadedPolicy } from './load.js';
 import { readPolicyPath } from './read.js';
 

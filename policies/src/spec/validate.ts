@@ -6,7 +6,7 @@ import type { ParsedDocument } from '../yaml/parse.js';
 import { ociDigest } from '../kserve/uri.js';
 import type { ModelRelease } from './schema.js';
 
-/** The precompiled validator (see test/tools/generate.ts): no ajv compile at process start. */
+/** The precompiled validator (see policies/tools/generate.ts): no ajv compile at process start. */
 const compiled = validateSpec as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 function check(

@@ -12,7 +12,7 @@ import {
 } from '@aviary/policies/engine';
 import { Counter, Gauge } from 'prom-client';
 import type { WebhookMetrics } from '../metrics.js';
-import type { PolicySnapshot, WebhookState } from '../state.js';
+import type { PolicySnapshot, WebhookState } from '../webhook-deps.js';
 import type { ContentWatcher } from '../watch.js';
 import { reviewPolicyObject, type PolicyReview } from '../policy-object.js';
 import { watchPolicyFiles, type PolicySource } from '../policy-source.js';

@@ -1,6 +1,7 @@
-// npm start — Aviary end to end without a cluster: render the example GitOps folder the way Argo CD
-// runs the plugin, start aviary-webhook on loopback over HTTPS (throw-away certificate), send every
-// rendered InferenceService to it as an admission.k8s.io/v1 AdmissionReview, and print the verdicts.
+// npm start, the quick start's main job: Aviary end to end without a cluster. Renders the example
+// GitOps folder the way Argo CD runs the plugin, starts aviary-webhook on loopback over HTTPS
+// (throw-away certificate), sends every rendered InferenceService to it as an admission.k8s.io/v1
+// AdmissionReview, and prints the verdicts.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';

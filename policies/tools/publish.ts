@@ -1,9 +1,9 @@
 import { Ajv } from 'ajv';
 import * as standalone from 'ajv/dist/standalone/index.js';
 import { stringify } from 'yaml';
-import { modelReleaseSchema } from '../../policies/src/spec/schema.js';
-import { policySchema } from '../../policies/src/policy/schema.js';
-import { modelAnalysisSchema } from '../../policies/src/analysis/schema.js';
+import { modelReleaseSchema } from '../src/spec/schema.js';
+import { policySchema } from '../src/policy/schema.js';
+import { modelAnalysisSchema } from '../src/analysis/schema.js';
 
 /**
  * Published forms of the schemas, generated from the single sources: JSON Schema files for
