@@ -56,20 +56,22 @@ t.test(
     const now = () => Date.now() / 1000;
 
     // irate: the per-second increase between the last two scrapes (rate() over a window holding only
-    // two of them would extrapolate and divide by the whole window). Poll until both exist, bounded.
+    // two of them would extrapolate and divide by the whole window).
     const perSecond = (artifact: string) =>
       `sum(irate(revision_app_request_count{namespace_name="fraud", ${ARTIFACT_METRIC_LABEL}="${artifact}"}[10s]))`;
-    let values: number[] = [];
-    for (let i = 0; i < 60 && values.length === 0; i++) {
+    // Each target is scraped at its own offset in the interval: wait for both, bounded.
+    let stableRate: number[] = [];
+    let canaryRate: number[] = [];
+    for (let i = 0; i < 60 && (stableRate.length === 0 || canaryRate.length === 0); i++) {
       await new Promise((r) => setTimeout(r, 500));
-      ({ values } = await client.query(perSecond(stable), now()));
+      stableRate = (await client.query(perSecond(stable), now())).values;
+      canaryRate = (await client.query(perSecond(canary), now())).values;
     }
-    t.ok(stablePod.scrapes() >= 2, `scraped ${stablePod.scrapes()} times`);
-    t.equal(values.length, 1, 'one series for the stable');
-    t.ok(values[0]! > 20 && values[0]! < 40, `stable rate ${values[0]} ≈ 30/s`);
-    const c = await client.query(perSecond(canary), now());
-    t.equal(c.values.length, 1, 'one series for the canary');
-    t.ok(c.values[0]! > 5 && c.values[0]! < 15, `canary rate ${c.values[0]} ≈ 10/s`);
+    t.ok(stablePod.scrapes() >= 2 && canaryPod.scrapes() >= 2, 'both pods scraped twice or more');
+    t.equal(stableRate.length, 1, 'one series for the stable');
+    t.ok(stableRate[0]! > 20 && stableRate[0]! < 40, `stable rate ${stableRate[0]} ≈ 30/s`);
+    t.equal(canaryRate.length, 1, 'one series for the canary');
+    t.ok(canaryRate[0]! > 5 && canaryRate[0]! < 15, `canary rate ${canaryRate[0]} ≈ 10/s`);
 
     t.same(
       await client.query(`count(revision_app_request_count{${ARTIFACT_METRIC_LABEL}!=""})`, now()),
