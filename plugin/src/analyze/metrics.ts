@@ -58,9 +58,9 @@ export function analyzerMetrics() {
         const analysis = analyses.get(r);
         for (const m of r.metrics) {
           const last = [...m.measurements].reverse().find((x) => x.verdict !== 'pending');
-          if (last?.value != null)
+          if (last !== undefined && last.value !== null)
             value.set({ release: r.release, metric: m.name, artifact: 'canary' }, last.value);
-          if (last?.stable != null)
+          if (last !== undefined && last.stable !== null)
             value.set({ release: r.release, metric: m.name, artifact: 'stable' }, last.stable);
           const spec = analysis?.metrics.find((s) => s.name === m.name);
           const bounds: [string, number | undefined][] = [

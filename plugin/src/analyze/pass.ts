@@ -1,4 +1,4 @@
-import { AviaryError, type Code, type DeploymentMode, type Diagnostic } from '@aviary/policies';
+import { AviaryError, type DeploymentMode, type Diagnostic } from '@aviary/policies';
 import {
   analysisTarget,
   decide,
@@ -59,7 +59,7 @@ export interface ReleaseReport {
   to: number;
   metrics: Outcome['metrics'];
   findings: { code: string; message: string; policy?: string }[];
-  error?: { code: Code | string; message: string };
+  error?: { code: string; message: string };
   /** What happened in Git: nothing, a local commit, a pushed one, or a commit dropped because a person changed the release first. */
   written?: 'committed' | 'pushed' | 'superseded';
   analysis?: string;
@@ -141,7 +141,7 @@ async function analyseOne(
       const first = loaded.diagnostics[0]!;
       return fail(
         report,
-        new AnalyzeError(first.code as Code, `${rollout.analysis} cannot be used`, {
+        new AnalyzeError(first.code, `${rollout.analysis} cannot be used`, {
           diagnostics: loaded.diagnostics,
         }),
       );
@@ -232,7 +232,7 @@ function fail(report: Pending, err: unknown): Pending {
   delete report.pending;
   if (err instanceof AviaryError) {
     const detail = err.diagnostics.length > 0 ? `: ${describe(err.diagnostics)}` : '';
-    report.error = { code: err.code, message: `${err.message}${detail}` };
+    report.error = { code: String(err.code), message: `${err.message}${detail}` };
     report.exit = err instanceof AnalyzeError ? err.exit : 2;
   } else {
     report.error = { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };

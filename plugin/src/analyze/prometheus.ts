@@ -1,11 +1,7 @@
 import type { Code } from '@aviary/policies';
+import type { QueryAnswer } from '@aviary/policies/analysis';
 import { EXIT } from '../io.js';
 import { AnalyzeError } from './errors.js';
-
-/** The samples one instant query returned: a scalar is one value, a vector one per series; NaN kept. */
-export interface QueryAnswer {
-  values: number[];
-}
 
 export interface PrometheusOptions {
   /** Deadline of one query, body included; also sent as Prometheus's own `timeout`. Default 30 s. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { UsageError, type DeploymentMode } from '@aviary/policies';
+import { UsageError, type DeploymentMode, type Diagnostic } from '@aviary/policies';
 import { loadPolicySet, type Engine } from '@aviary/policies/engine';
 import { parseTrustedRootFlags } from '@aviary/policies/signature';
 import { runPass, type PassResult } from '../analyze/pass.js';
@@ -94,7 +94,7 @@ export async function loadEngine(
   io: CommandIO,
   flags: AnalyzeFlags,
   cwd: string,
-): Promise<{ engine?: Engine; diagnostics: import('@aviary/policies').Diagnostic[] }> {
+): Promise<{ engine?: Engine; diagnostics: Diagnostic[] }> {
   const set = await loadPolicySet({
     policies: flags.policies,
     trustedRoots: parseTrustedRootFlags(flags.trustedRoots),

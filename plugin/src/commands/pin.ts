@@ -178,9 +178,7 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
     // at the rollout's first step when there is a rollout.
     const running = current.canary?.traffic;
     traffic ??=
-      running !== undefined && running > 0
-        ? running
-        : (current.rollout?.steps[0] ?? running);
+      running !== undefined && running > 0 ? running : (current.rollout?.steps[0] ?? running);
     if (traffic === undefined)
       throw usage(
         '--canary needs --traffic N: the release has no running canary share to keep and no rollout steps',
