@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
+import { parse } from 'yaml';
 import { runCli, spawnAviary } from '../helpers/cli.js';
+import { isvc } from '../helpers/isvc.js';
 import { REPO } from '../helpers/paths.js';
 
 const CASES = 'policies/catalog/tests/cases';
@@ -175,5 +177,43 @@ t.test('aviary verify: 0 verified, 1 not verified, 2 bad input', async (t) => {
       code: 2,
       stderr: /VERIFY_NO_AUTHORITIES/,
     },
+  );
+});
+
+t.test('aviary check refuses internal keys on a canary predictor and on a runtime', async (t) => {
+  const LOCAL = 'internal.serving.kserve.io/localmodel';
+  const PARAM = 'internal.serving.kserve.io/storage-spec-param';
+  const canary = isvc({
+    uri: 's3://models-prod/fraud/1/',
+    canaries: [{ name: 'c', uri: 's3://models-prod/fraud/2/', traffic: 10 }],
+  }) as any;
+  const runtime = parse(
+    readFileSync(path.join(REPO, CASES, 'cluster-runtime-pinned.yaml'), 'utf8'),
+  );
+  runtime.spec.workerSpec = { containers: runtime.spec.containers };
+  const files = () => ({
+    'canary.yaml': JSON.stringify(canary),
+    'runtime.yaml': JSON.stringify(runtime),
+  });
+  const check = (dir: string, file: string) =>
+    runCli(['check', ...PROD, path.join(dir, file)], REPO);
+  const clean = t.testdir(files());
+  for (const file of ['canary.yaml', 'runtime.yaml'])
+    t.equal((await check(clean, file)).code, 0, `${file} without the keys is allowed`);
+
+  canary.spec.canary[0].predictor.annotations = { [PARAM]: '{"endpoint_url":"https://elsewhere"}' };
+  runtime.spec.workerSpec.labels = { [LOCAL]: 'cache' };
+  const keyed = t.testdir(files());
+  const c = await check(keyed, 'canary.yaml');
+  t.equal(c.code, 1);
+  t.match(
+    c.stdout,
+    /deny\s+spec\.canary\[0\]\.predictor\.annotations\["internal\.serving\.kserve\.io\/storage-spec-param"\]: .*\[MODEL_LOCATION_OVERRIDE, policy production\]/,
+  );
+  const r = await check(keyed, 'runtime.yaml');
+  t.equal(r.code, 1);
+  t.match(
+    r.stdout,
+    /deny\s+spec\.workerSpec\.labels\["internal\.serving\.kserve\.io\/localmodel"\]: .*\[MODEL_LOCATION_OVERRIDE, policy production\]/,
   );
 });

@@ -341,6 +341,27 @@ t.test('round trips over HTTPS', async (t) => {
   });
 });
 
+t.test('an internal key on a Standard canary predictor is denied', async (t) => {
+  const { port } = await startApp(t);
+  const LOCAL = 'internal.serving.kserve.io/localmodel';
+  const o = isvc({
+    uri: 's3://models/iris/1/',
+    namespace: 'ml-prod',
+    canaries: [{ name: 'c', uri: 's3://models/iris/2/', traffic: 10 }],
+  }) as any;
+  const clean = await send(port, { body: review({ uid: 'u-canary', object: o }), ca });
+  t.equal(clean.json.response.allowed, true, 'the same object without the key is allowed');
+  o.spec.canary[0].predictor.labels = { [LOCAL]: 'cache' };
+  const r = await send(port, { body: review({ uid: 'u-canary-key', object: o }), ca });
+  t.equal(r.json.response.allowed, false);
+  // Once from the pinning rule and once from the canary rule: every rule denies it.
+  const finding = `MODEL_LOCATION_OVERRIDE@spec.canary[0].predictor.labels["${LOCAL}"] (pin-prod)`;
+  t.same(findingsIn(JSON.parse(r.json.response.auditAnnotations[AUDIT_KEYS.violations])), [
+    finding,
+    finding,
+  ]);
+});
+
 t.test('bad input: 400/413/415 with a JSON error, and the next review is unaffected', async (t) => {
   const { port, state } = await startApp(t);
   const baseline = await send(port, {

@@ -1,6 +1,7 @@
 import type { Finding } from '../finding.js';
 import { isObject, objectAt, type Obj } from '../object.js';
 import type { Code } from '../codes.js';
+import { internalKeyProblems } from './internal-keys.js';
 
 /**
  * Where KServe v0.20 downloads models from for one InferenceService, and which location serves,
@@ -60,7 +61,6 @@ export const FRAMEWORK_KEYS = [
   'paddle',
 ] as const;
 const CUSTOM_CONTAINER = 'kserve-container';
-const INTERNAL_PREFIX = 'internal.serving.kserve.io/';
 
 /** Collects locations and problems while one reading is built. */
 class Collector {
@@ -306,35 +306,14 @@ function ownsLocation(impl: Obj): boolean {
   return (uri !== undefined && uri !== '') || objectAt(impl['storage'])['path'] !== undefined;
 }
 
-/** `internal.serving.kserve.io/*` keys steer KServe's pod webhook and bypass the location fields. */
-function internalKeys(spec: Obj, meta: Obj, c: Collector): void {
-  const places: [string, unknown][] = [
-    ['metadata.labels', meta['labels']],
-    ['metadata.annotations', meta['annotations']],
-  ];
-  for (const name of ['predictor', 'transformer', 'explainer']) {
-    const component = objectAt(spec[name]);
-    places.push([`spec.${name}.labels`, component['labels']]);
-    places.push([`spec.${name}.annotations`, component['annotations']]);
-  }
-  for (const [path, value] of places) {
-    for (const key of Object.keys(objectAt(value))) {
-      if (key.startsWith(INTERNAL_PREFIX))
-        c.problem(
-          'MODEL_LOCATION_OVERRIDE',
-          `${path}["${key}"]`,
-          'internal.serving.kserve.io keys are KServe-owned and can redirect or skip the model download',
-        );
-    }
-  }
-}
-
 const COMPONENTS = ['predictor', 'transformer', 'explainer'] as const;
 
 /**
  * Reads one governed object in one deployment mode: an InferenceService as above; a TrainedModel
  * (multi-model serving), whose only location is `spec.model.storageUri`, pulled by the model
- * agent into its parent's pods; a ServingRuntime or ClusterServingRuntime, which names no model.
+ * agent into its parent's pods; a ServingRuntime or ClusterServingRuntime, which names no model
+ * but whose `internal.serving.kserve.io/*` keys reach the pods of every predictor it serves. Those
+ * keys are reported wherever KServe copies them onto pods (`./internal-keys.ts`).
  */
 export function readModels(object: unknown, mode: DeploymentMode): Reading {
   const obj = objectAt(object);
@@ -342,7 +321,13 @@ export function readModels(object: unknown, mode: DeploymentMode): Reading {
   const c = new Collector();
   const kind = obj['kind'];
   if (kind === 'ServingRuntime' || kind === 'ClusterServingRuntime')
-    return { mode, components: [], canaries: [], locations: [], problems: [] };
+    return {
+      mode,
+      components: [],
+      canaries: [],
+      locations: [],
+      problems: internalKeyProblems(obj),
+    };
   if (kind === 'TrainedModel') {
     const model = objectAt(spec['model']);
     if (model['storageUri'] !== undefined) {
@@ -351,7 +336,7 @@ export function readModels(object: unknown, mode: DeploymentMode): Reading {
     }
     return { mode, components: [], canaries: [], locations: c.locations, problems: c.problems };
   }
-  internalKeys(spec, objectAt(obj['metadata']), c);
+  c.problems.push(...internalKeyProblems(obj));
   const components: ComponentModel[] = [];
   let stable: PredictorModel = {};
   for (const name of COMPONENTS) {

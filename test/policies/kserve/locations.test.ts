@@ -272,3 +272,101 @@ t.test('storage parameters in a canary move the inherited storage.path', async (
     'spec.canary[1].predictor.model.storage.path=gs://m/1/',
   ]);
 });
+
+t.test('internal keys are refused wherever KServe copies them onto pods', async (t) => {
+  const LOCAL = 'internal.serving.kserve.io/localmodel';
+  const PARAM = 'internal.serving.kserve.io/storage-spec-param';
+  const withCanaries = (...entries: Obj[]): Obj => ({
+    predictor: { name: 's', model: { storageUri: 's3://b/s/' } },
+    canary: entries.map((predictor, i) => ({
+      trafficPercent: 10,
+      predictor: { name: `c${i}`, ...predictor },
+    })),
+  });
+  // buildCanaryPredictor merges an entry's labels and annotations over the stable's, onto its pods.
+  const spec = withCanaries(
+    { labels: { team: 'a' }, annotations: { 'example.com/x': 'y' } },
+    { labels: { [LOCAL]: 'cache' }, annotations: { [PARAM]: '{"type":"s3"}' } },
+  );
+  // Both readings: KServe refuses spec.canary outside Standard, so refusing there costs nothing.
+  for (const mode of ['Standard', 'Knative'] as const)
+    t.same(
+      read(spec, mode).problems,
+      [
+        `MODEL_LOCATION_OVERRIDE@spec.canary[1].predictor.labels["${LOCAL}"]`,
+        `MODEL_LOCATION_OVERRIDE@spec.canary[1].predictor.annotations["${PARAM}"]`,
+      ],
+      `canary labels and annotations, ${mode} reading`,
+    );
+  t.same(
+    read(withCanaries({ labels: { team: 'a' }, annotations: { 'example.com/x': 'y' } }), 'Standard')
+      .problems,
+    [],
+    'other keys on a canary pass',
+  );
+  t.same(
+    read({
+      predictor: { model: { storageUri: 's3://b/s/' } },
+      transformer: { labels: { [LOCAL]: 'x' }, containers: [{ image: 't' }] },
+      explainer: { annotations: { [PARAM]: '{}' }, art: { type: 'AnchorTabular' } },
+    }).problems,
+    [
+      `MODEL_LOCATION_OVERRIDE@spec.transformer.labels["${LOCAL}"]`,
+      `MODEL_LOCATION_OVERRIDE@spec.explainer.annotations["${PARAM}"]`,
+    ],
+  );
+});
+
+t.test("a serving runtime's pod labels and annotations may not carry internal keys", async (t) => {
+  const PARAM = 'internal.serving.kserve.io/storage-spec-param';
+  const AGENT = 'internal.serving.kserve.io/agent';
+  const LOCAL = 'internal.serving.kserve.io/localmodel';
+  const runtime = (kind: string, spec: Obj, metadata: Obj = {}) =>
+    readModels({ kind, metadata: { name: 'r', ...metadata }, spec }, 'Knative').problems.map(
+      (p) => `${p.code}@${p.path}`,
+    );
+  const containers = [
+    { name: 'kserve-container', image: 'kserve/sklearnserver@sha256:' + 'a'.repeat(64) },
+  ];
+  for (const kind of ['ServingRuntime', 'ClusterServingRuntime']) {
+    // KServe puts spec.labels/annotations on every predictor pod the runtime serves, and the
+    // workerSpec's on its worker pods (components/predictor.go buildObjectMeta, reconcileWorker).
+    t.same(
+      runtime(kind, {
+        containers,
+        labels: { [LOCAL]: 'cache' },
+        annotations: { 'prometheus.kserve.io/port': '8080', [PARAM]: '{"type":"s3"}' },
+        workerSpec: {
+          containers,
+          labels: { [LOCAL]: 'cache' },
+          annotations: { [AGENT]: 'true' },
+        },
+      }),
+      [
+        `MODEL_LOCATION_OVERRIDE@spec.labels["${LOCAL}"]`,
+        `MODEL_LOCATION_OVERRIDE@spec.annotations["${PARAM}"]`,
+        `MODEL_LOCATION_OVERRIDE@spec.workerSpec.labels["${LOCAL}"]`,
+        `MODEL_LOCATION_OVERRIDE@spec.workerSpec.annotations["${AGENT}"]`,
+      ],
+      kind,
+    );
+    t.same(
+      runtime(
+        kind,
+        { containers, annotations: { 'prometheus.kserve.io/port': '8080' } },
+        // The runtime's own metadata is never copied onto pods.
+        { annotations: { [PARAM]: '{}' } },
+      ),
+      [],
+      `${kind}: other keys, and its own metadata, pass`,
+    );
+  }
+  t.same(
+    readModels(
+      { kind: 'TrainedModel', metadata: { labels: { [LOCAL]: 'x' } }, spec: { model: {} } },
+      'Knative',
+    ).problems,
+    [],
+    "a TrainedModel's metadata reaches no pod",
+  );
+});

@@ -146,6 +146,17 @@ t.test('class 3: spec.canary does not count in Knative mode', async (t) => {
   ]);
 });
 
+/** One policy per rule, each with nothing else configured, and a verifier that accepts. */
+const EVERY_RULE: [string, string][] = [
+  ['pinning', 'pinning: {}'],
+  [
+    'signatures',
+    'signatures:\n  required: true\n  authorities:\n    - name: k\n      key: { publicKey: "x" }',
+  ],
+  ['canary', 'canary: { maxTrafficPercent: 50 }'],
+];
+const verifier: SignatureCheck = { verify: () => ({ ok: true, authority: 'a', signer: 's' }) };
+
 t.test('class 4: what cannot be inspected is denied by every rule', async (t) => {
   const tooDeep = isvc({ uri: s1 });
   let node: Obj = {};
@@ -154,16 +165,7 @@ t.test('class 4: what cannot be inspected is denied by every rule', async (t) =>
   const conflict = isvc({ uri: s1 });
   conflict['spec'].predictor.sklearn = { storageUri: s2 };
   const signed = isvc({ uri: s1, evidence: [{ uri: s1, digest: digestOf(s1), bundle: {} }] });
-  const verifier: SignatureCheck = { verify: () => ({ ok: true, authority: 'a', signer: 's' }) };
-  const rules: [string, string][] = [
-    ['pinning', 'pinning: {}'],
-    [
-      'signatures',
-      'signatures:\n  required: true\n  authorities:\n    - name: k\n      key: { publicKey: "x" }',
-    ],
-    ['canary', 'canary: { maxTrafficPercent: 50 }'],
-  ];
-  for (const [rule, text] of rules) {
+  for (const [rule, text] of EVERY_RULE) {
     t.same(
       codes(evaluate(policy('p', text), tooDeep, undefined, verifier)),
       ['OBJECT_UNINSPECTABLE@spec'],
@@ -181,6 +183,54 @@ t.test('class 4: what cannot be inspected is denied by every rule', async (t) =>
     );
   }
 });
+
+t.test(
+  'class 4: an internal key on a canary entry or a runtime is denied by every rule',
+  async (t) => {
+    const PARAM = 'internal.serving.kserve.io/storage-spec-param';
+    const signed = (o: IsvcOptions) =>
+      isvc({
+        ...o,
+        evidence: [o.uri, ...(o.canaries ?? []).map((c) => c.uri)].map((uri) => ({
+          uri,
+          digest: digestOf(uri),
+          bundle: {},
+        })),
+      });
+    const clean = signed({ uri: s1, canaries: [{ name: 'c', uri: s2, traffic: 10 }] });
+    const canaryKey = signed({ uri: s1, canaries: [{ name: 'c', uri: s2, traffic: 10 }] });
+    canaryKey['spec'].canary[0].predictor.annotations = { [PARAM]: '{"endpoint_url":"x"}' };
+    const runtime = (annotations: Obj): Obj => ({
+      apiVersion: 'serving.kserve.io/v1alpha1',
+      kind: 'ServingRuntime',
+      metadata: { name: 'r', namespace: 'ml' },
+      spec: {
+        supportedModelFormats: [{ name: 'sklearn', autoSelect: true }],
+        containers: [{ name: 'kserve-container', image: 'kserve/sklearnserver:v1' }],
+        annotations,
+      },
+    });
+    for (const [rule, text] of EVERY_RULE) {
+      const p = policy('p', text);
+      t.same(
+        codes(evaluate(p, clean, undefined, verifier)),
+        [],
+        `${rule}: the clean canary passes`,
+      );
+      t.same(
+        codes(evaluate(p, canaryKey, undefined, verifier)),
+        [`MODEL_LOCATION_OVERRIDE@spec.canary[0].predictor.annotations["${PARAM}"]`],
+        `${rule}: a canary entry's annotation`,
+      );
+      t.same(codes(evaluate(p, runtime({}), undefined, verifier)), [], `${rule}: a plain runtime`);
+      t.same(
+        codes(evaluate(p, runtime({ [PARAM]: '{}' }), undefined, verifier)),
+        [`MODEL_LOCATION_OVERRIDE@spec.annotations["${PARAM}"]`],
+        `${rule}: a runtime's pod annotation`,
+      );
+    }
+  },
+);
 
 t.test('class 5: a stable record must name what served', async (t) => {
   const c = policy('c', STRICT_CANARY);

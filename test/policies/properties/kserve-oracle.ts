@@ -175,7 +175,13 @@ export function locate(object: unknown, reading: Reading): Located {
   explainer(spec, out);
   // Canary entries exist only in Standard mode (inference_service_validation.go:183-191).
   if (reading === 'Standard') canaries(spec, stable, out);
-  internalKeys([spec.predictor, spec.transformer, spec.explainer, (object as Obj)?.metadata], out);
+  // Canary entries' keys reach their pods (buildCanaryPredictor merges them); refused in every
+  // reading, as KServe refuses spec.canary outside Standard anyway.
+  const entries = list(spec.canary).map((e) => e.predictor);
+  internalKeys(
+    [spec.predictor, spec.transformer, spec.explainer, ...entries, (object as Obj)?.metadata],
+    out,
+  );
   return out;
 }
 

@@ -234,7 +234,12 @@ export function inferenceService(d: Draft, o: ObjectOptions = {}): Obj {
   const metadata: Obj = { name: 'iris', namespace: 'ml', labels: { team: 'risk' }, annotations };
   if (!d.clean && d.chance(o.internal ?? 6)) {
     const [bag, key] = d.pick(INTERNAL_KEYS);
-    const owner = d.pick([metadata, spec['predictor'], spec['transformer'] ?? metadata]);
+    const owner = d.pick([
+      metadata,
+      spec['predictor'],
+      spec['transformer'] ?? metadata,
+      spec['canary']?.[0]?.predictor ?? metadata,
+    ]);
     owner[bag] = { ...owner[bag], [key]: 'true' };
   }
   const placed = [...d.uris];
