@@ -10,7 +10,6 @@ import {
   type Upstream,
 } from './git-commit.js';
 import { readBlobs } from './git-blobs.js';
-import type { Env } from './git-run.js';
 import type { GitRepo } from './git.js';
 import { releaseDocs, releaseLabel, type ReleaseId } from './release-id.js';
 
@@ -32,8 +31,6 @@ export interface WriteBackRequest {
   inputs?: readonly string[];
   /** Push to the branch's upstream (default); false commits on the local branch only. */
   push?: boolean;
-  /** The environment for the author/committer identity (default: this process's). */
-  env?: Env;
 }
 
 export type WriteBackResult =
@@ -76,7 +73,7 @@ export async function writeBack(repo: GitRepo, req: WriteBackRequest): Promise<W
       'GIT_WORK_TREE_DIRTY',
       `${req.file} has uncommitted changes; commit or stash them, the analyzer does not write over them`,
     );
-  const identity = await identityEnv(git, req.env ?? process.env);
+  const identity = await identityEnv(git, repo.env);
   const up: Upstream | undefined =
     req.push === false ? undefined : await upstreamOf(git, repo.branch);
   let tip = await revParse(repo, 'HEAD');
