@@ -20,6 +20,10 @@ const NOT_CODES: Record<string, string> = {
   MLFLOW_TRACKING_PASSWORD: "MLflow's environment variable for basic auth, read by `pin --from`",
   MLFLOW_TRACKING_URI: "MLflow's environment variable naming the registry, read by `pin --from`",
   MLFLOW_HTTP_REQUEST_TIMEOUT: "MLflow's environment variable for request deadlines (seconds)",
+  GIT_AUTHOR_NAME: "git's environment variable for the author, read by analyze's write-back",
+  GIT_AUTHOR_EMAIL: "git's environment variable for the author, read by analyze's write-back",
+  GIT_COMMITTER_NAME: "git's environment variable for the committer, read by analyze's write-back",
+  GIT_COMMITTER_EMAIL: "git's environment variable for the committer, read by analyze's write-back",
 };
 
 /** Code-shaped names built from pieces that are not codes, each with the reason. */

@@ -49,7 +49,7 @@ t.test('setTraffic changes only the number, in place', async (t) => {
 
 t.test('setTraffic in a flow-mapping canary', async (t) => {
   const text = fraud.replace(
-    /  canary:\n(    .*\n)+?    traffic: 5 {4}# first step\n/,
+    / {2}canary:\n(?: {4}.*\n)+? {4}traffic: 5 {4}# first step\n/,
     `  canary: {uri: s3://m/2/, digest: ${B},  traffic: 5}  # flow\n`,
   );
   t.equal(setTraffic(text, 0, 50), text.replace('traffic: 5}', 'traffic: 50}'));

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { openRepo } from '../../plugin/src/analyze/git.js';
 import { stepStart } from '../../plugin/src/analyze/step-start.js';
 import { DIGEST, gitFixture, release } from './git-support.js';
@@ -10,7 +10,7 @@ const other = (traffic: number) => release('other', { traffic });
 
 /** A repository whose history is the given steps (file contents at times); T0 at its HEAD. */
 async function t0(
-  t: Tap.Test,
+  t: Test,
   steps: [number, Record<string, string>][],
   file = 'apps/r.yaml',
   id: { name: string; namespace?: string } = R,

@@ -14,11 +14,11 @@ export interface GitFixture {
   /** The environment for the code under test: no identity configured, an isolated HOME. */
   env: Record<string, string>;
   /** A clone of the remote, on main, with an identity configured for test commits. */
-  clone(name: string, extra?: string[]): string;
+  clone: (name: string, extra?: string[]) => string;
   git(cwd: string, args: string[], input?: string, extra?: Record<string, string>): string;
   /** Writes files and commits them with committer and author time `time`; the commit id. */
   commit(cwd: string, files: Record<string, string>, time: number, message?: string): string;
-  dispose(): void;
+  dispose: () => void;
 }
 
 export function gitFixture(): GitFixture {

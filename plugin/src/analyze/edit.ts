@@ -67,7 +67,8 @@ export function promote(text: string, docIndex: number): string {
     },
     (spec) => {
       const { canary, ...rest } = spec as { canary: Record<string, unknown> };
-      const { traffic: _traffic, ...artifact } = canary;
+      const artifact = { ...canary };
+      delete artifact['traffic'];
       return { ...rest, stable: artifact };
     },
   );

@@ -7,6 +7,13 @@ import { gitFailed, type Env, type Git } from './git-run.js';
 /** Used only for a field neither the environment nor git's configuration sets. */
 export const DEFAULT_IDENTITY = { name: 'aviary', email: 'aviary@localhost' } as const;
 
+const IDENTITY_FIELDS = [
+  ['GIT_AUTHOR_NAME', 'author', 'name'],
+  ['GIT_AUTHOR_EMAIL', 'author', 'email'],
+  ['GIT_COMMITTER_NAME', 'committer', 'name'],
+  ['GIT_COMMITTER_EMAIL', 'committer', 'email'],
+] as const;
+
 /**
  * The author and committer git would use, completed with the default identity: GIT_AUTHOR_* /
  * GIT_COMMITTER_* and EMAIL from the environment, or user.* / author.* / committer.* from git's
@@ -22,16 +29,14 @@ export async function identityEnv(git: Git, env: Env): Promise<Record<string, st
     .split('\n')
     .map((line) => line.split(' ')[0]!.toLowerCase());
   const out: Record<string, string> = {};
-  for (const role of ['author', 'committer'] as const)
-    for (const field of ['name', 'email'] as const) {
-      const variable = `GIT_${role.toUpperCase()}_${field.toUpperCase()}`;
-      const set =
-        (env[variable] ?? '') !== '' ||
-        (field === 'email' && (env['EMAIL'] ?? '') !== '') ||
-        config.includes(`user.${field}`) ||
-        config.includes(`${role}.${field}`);
-      if (!set) out[variable] = DEFAULT_IDENTITY[field];
-    }
+  for (const [variable, role, field] of IDENTITY_FIELDS) {
+    const set =
+      (env[variable] ?? '') !== '' ||
+      (field === 'email' && (env['EMAIL'] ?? '') !== '') ||
+      config.includes(`user.${field}`) ||
+      config.includes(`${role}.${field}`);
+    if (!set) out[variable] = DEFAULT_IDENTITY[field];
+  }
   return out;
 }
 

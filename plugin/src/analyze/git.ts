@@ -13,6 +13,8 @@ export interface GitRepo {
   readonly branch: string;
   /** The commit HEAD was at when the repository was opened. */
   readonly head: string;
+  /** The environment every git call runs with (credentials, identity, dates). */
+  readonly env: Env;
   /** Runs git in `root`. */
   readonly git: Git;
 }
@@ -34,7 +36,8 @@ export async function openRepo(dir: string, options: OpenOptions = {}): Promise<
   const where = path.resolve(dir);
   if (!(await isFolder(where)))
     throw new AnalyzeError('GIT_NOT_A_WORK_TREE', `${dir} is not a folder`);
-  const probe = gitRunner(where, options.env ?? process.env, options.timeoutMs);
+  const env = options.env ?? process.env;
+  const probe = gitRunner(where, env, options.timeoutMs);
   const inside = await probe(
     ['rev-parse', '--is-inside-work-tree', '--is-shallow-repository', '--show-toplevel'],
     { ok: [0, 128] },
@@ -45,7 +48,7 @@ export async function openRepo(dir: string, options: OpenOptions = {}): Promise<
       'GIT_NOT_A_WORK_TREE',
       `${dir} is not inside a git work tree${detail(inside.stderr)}`,
     );
-  const git = gitRunner(top, options.env ?? process.env, options.timeoutMs);
+  const git = gitRunner(top, env, options.timeoutMs);
   if (shallow === 'true')
     throw new AnalyzeError(
       'GIT_SHALLOW',
@@ -61,7 +64,7 @@ export async function openRepo(dir: string, options: OpenOptions = {}): Promise<
   const head = await git(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { ok: [0, 1] });
   if (head.code !== 0)
     throw gitFailed(`branch ${branch} of ${top} has no commit yet`, '', EXIT.BAD_INPUT);
-  return { root: top, branch, head: head.stdout.toString('utf8').trim(), git };
+  return { root: top, branch, head: head.stdout.toString('utf8').trim(), env, git };
 }
 
 /**

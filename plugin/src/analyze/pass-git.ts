@@ -67,7 +67,6 @@ export async function openPassGit(
         base: commit,
         inputs,
         push: options.push,
-        env: options.env,
         date,
       });
       return result.status;

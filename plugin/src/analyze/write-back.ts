@@ -10,7 +10,6 @@ import {
   type Upstream,
 } from './git-commit.js';
 import { readBlobs } from './git-blobs.js';
-import type { Env } from './git-run.js';
 import type { GitRepo } from './git.js';
 import { releaseDocs, releaseLabel, type ReleaseId } from './release-id.js';
 
@@ -32,8 +31,6 @@ export interface WriteBackRequest {
   inputs?: readonly string[];
   /** Push to the branch's upstream (default); false commits on the local branch only. */
   push?: boolean;
-  /** The environment for the author/committer identity (default: this process's). */
-  env?: Env;
   /** Author and committer time of the commit, unix seconds (default: git's clock). */
   date?: number;
 }
@@ -80,7 +77,7 @@ export async function writeBack(repo: GitRepo, req: WriteBackRequest): Promise<W
     );
   const stamp = req.date === undefined ? undefined : `@${Math.floor(req.date)} +0000`;
   const identity = {
-    ...(await identityEnv(git, req.env ?? process.env)),
+    ...(await identityEnv(git, repo.env)),
     ...(stamp === undefined ? {} : { GIT_AUTHOR_DATE: stamp, GIT_COMMITTER_DATE: stamp }),
   };
   const up: Upstream | undefined =
