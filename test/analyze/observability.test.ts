@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { analyzerMetrics } from '../../plugin/src/analyze/metrics.js';
 import { parse } from 'yaml';
 import { DURATION_BUCKETS } from '@aviary/webhook';
 import { prometheusClient } from '../../plugin/src/analyze/prometheus.js';
@@ -19,13 +20,20 @@ const run = promisify(execFile);
 const DIR = path.join(REPO, 'deploy/observability');
 const read = (file: string) => readFileSync(path.join(DIR, file), 'utf8');
 
-/** The analyzer's metrics, as the design names them (`aviary analyze --watch`'s /metrics). */
-const ANALYZER_METRICS = [
-  'aviary_rollout_traffic_percent',
-  'aviary_analysis_value',
-  'aviary_analysis_threshold',
-  'aviary_rollout_decisions_total',
-];
+/** The analyzer's metrics as its registry declares them (`aviary analyze --watch`'s /metrics). */
+const ANALYZER_METRICS = (await analyzerMetrics().registry.getMetricsAsJSON())
+  .map((m) => m.name)
+  .filter((n) => n.startsWith('aviary_'));
+
+t.test("the analyzer exports the design's metrics", async (t) => {
+  for (const name of [
+    'aviary_rollout_traffic_percent',
+    'aviary_analysis_value',
+    'aviary_analysis_threshold',
+    'aviary_rollout_decisions_total',
+  ])
+    t.ok(ANALYZER_METRICS.includes(name), name);
+});
 
 /** Every metric name prom-client registers in webhook/src (`name: 'aviary_…'`). */
 function webhookMetrics(): string[] {

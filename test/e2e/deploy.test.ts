@@ -103,6 +103,14 @@ t.test('deploy/ against a real apiserver', { timeout: 600_000 }, async (t) => {
   ).stdout;
   await dryRunAll(t, cluster, docs(webhook), 'deploy/webhook');
 
+  // The analyzer: a Deployment and a token-less ServiceAccount, nothing cluster-scoped.
+  const analyzer = docs(
+    (await run(kustomize, ['build', path.join(REPO, 'deploy/analyzer')], { maxBuffer: 1 << 26 }))
+      .stdout,
+  );
+  t.same(analyzer.map((o) => o.kind).sort(), ['Deployment', 'ServiceAccount']);
+  await dryRunAll(t, cluster, analyzer, 'deploy/analyzer');
+
   // deploy/plugin is a kustomize Component over Argo CD's own install: build it the way
   // deploy/plugin/install/ does, with the release's install.yaml from the module cache.
   const overlay = t.testdir({});

@@ -9,14 +9,9 @@ import { PinError } from './errors.js';
 export type { ArtifactRecord, Role };
 
 /** `replaceArtifact` of the shared in-place editor, with a layout it cannot edit as PIN_EDIT_UNSUPPORTED. */
-export function replaceArtifact(
-  text: string,
-  index: number,
-  role: Role,
-  record: ArtifactRecord,
-): string {
+export const replaceArtifact: typeof replace = (...args) => {
   try {
-    return replace(text, index, role, record);
+    return replace(...args);
   } catch (err) {
     if (err instanceof EditUnsupported)
       throw new PinError(
@@ -25,4 +20,4 @@ export function replaceArtifact(
       );
     throw err;
   }
-}
+};
