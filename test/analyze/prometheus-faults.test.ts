@@ -19,6 +19,7 @@ async function fake(t: Test, handler: Handler) {
     url: string;
     body: string;
     authorization: string | undefined;
+    encoding: string | undefined;
   }
   const server = createServer((req, res) => {
     let body = '';
@@ -29,6 +30,7 @@ async function fake(t: Test, handler: Handler) {
         url: req.url!,
         body,
         authorization: req.headers.authorization,
+        encoding: req.headers['accept-encoding'],
       });
       seen.inFlight++;
       seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
@@ -96,6 +98,7 @@ t.test(
       timeout: '5',
     });
     t.equal(req!.authorization, `Basic ${Buffer.from('ann:s:cret').toString('base64')}`);
+    t.equal(req!.encoding, 'identity', 'answers are tiny: no gunzip per query');
   },
 );
 

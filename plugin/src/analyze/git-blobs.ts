@@ -12,9 +12,7 @@ export async function readBlobs(
   specs: readonly { commit: string; path: string }[],
 ): Promise<(string | undefined)[]> {
   if (specs.length === 0) return [];
-  for (const s of specs)
-    if (!/^[0-9a-f]{40,64}$/.test(s.commit) || /[\n\r]/.test(s.path))
-      throw gitFailed(`cannot read ${JSON.stringify(s.path)} at ${s.commit}`, '');
+  checkSpecs(specs);
   // Sizes first, so a huge blob in history is skipped rather than read.
   const check = await git(['cat-file', '--batch-check'], { input: lines(specs) });
   const sizes = check.stdout
@@ -49,6 +47,56 @@ export async function readBlobs(
     }
   }
   return specs.map((_, i) => texts.get(i));
+}
+
+/**
+ * `readBlobs` for many concurrent callers, coalesced: requests made while a read is running wait
+ * and go together in the next one. A pass walks the history of every release at once; one
+ * `git cat-file` pair per release and per chunk would spawn about a thousand processes for two
+ * hundred releases, and spawning git, not reading, is what such a pass spends its time on.
+ */
+export function blobReader(
+  git: Git,
+): (specs: readonly BlobSpec[]) => Promise<(string | undefined)[]> {
+  let waiting: { specs: readonly BlobSpec[]; done: (r: (string | undefined)[] | Error) => void }[] =
+    [];
+  let running = false;
+  const drain = async () => {
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        const texts = await readBlobs(
+          git,
+          batch.flatMap((b) => b.specs),
+        );
+        let at = 0;
+        for (const b of batch) b.done(texts.slice(at, (at += b.specs.length)));
+      } catch (err) {
+        // A git failure is the whole batch's: every caller gets it.
+        for (const b of batch) b.done(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    running = false;
+  };
+  return (specs) =>
+    new Promise((resolve, reject) => {
+      // A bad request fails its caller only, never the batch it would have joined.
+      checkSpecs(specs);
+      waiting.push({ specs, done: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      if (running) return;
+      running = true;
+      // Let the callers of this turn of the event loop join the first read.
+      setImmediate(() => void drain());
+    });
+}
+
+type BlobSpec = { commit: string; path: string };
+
+function checkSpecs(specs: readonly BlobSpec[]): void {
+  for (const s of specs)
+    if (!/^[0-9a-f]{40,64}$/.test(s.commit) || /[\n\r]/.test(s.path))
+      throw gitFailed(`cannot read ${JSON.stringify(s.path)} at ${s.commit}`, '');
 }
 
 function lines(specs: readonly { commit: string; path: string }[]): string {

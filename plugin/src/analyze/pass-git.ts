@@ -1,8 +1,10 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { AnalyzeError } from './errors.js';
+import { blobReader } from './git-blobs.js';
 import type { Env } from './git-run.js';
 import { commitAt, openRepo, snapshot, type Snapshot } from './git.js';
+import { limiter } from './limit.js';
 import type { PassGit } from './pass.js';
 import type { FoundRelease } from './releases.js';
 import { stepStart } from './step-start.js';
@@ -19,6 +21,9 @@ export interface PassRepo extends PassGit {
   replay: boolean;
   dispose(): Promise<void>;
 }
+
+/** History walks (one `git log` each) in flight at once. */
+const WALKS = 32;
 
 /**
  * The Git side of one pass over `dir`. Without `at` the pass reads the work tree at HEAD; with
@@ -37,6 +42,10 @@ export async function openPassGit(
   if (options.at !== undefined) commit = (await commitAt(repo, options.at)).commit;
   if (commit !== repo.head) snap = await snapshot(repo, commit);
   const root = snap?.dir ?? repo.root;
+  // Every release's history is walked at once, so their blob reads coalesce (blobReader); the
+  // bound keeps the git processes of a pass over thousands of releases to a few dozen.
+  const read = blobReader(repo.git);
+  const walk = limiter(WALKS);
   const id = (found: FoundRelease) => ({
     name: found.release.metadata.name,
     ...(found.release.metadata.namespace !== undefined
@@ -49,7 +58,7 @@ export async function openPassGit(
     commit,
     replay: snap !== undefined,
     async stepStart(found) {
-      const start = await stepStart(repo, commit, found.file, id(found));
+      const start = await walk(() => stepStart(repo, commit, found.file, id(found), { read }));
       if (start === undefined)
         throw new AnalyzeError(
           'GIT_FAILED',

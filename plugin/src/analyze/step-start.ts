@@ -5,6 +5,8 @@ import { releaseDocs, type ReleaseId } from './release-id.js';
 export interface StepStartOptions {
   /** Commits of the file's history read at most (default 1000). */
   maxCommits?: number;
+  /** Reads blobs; default one `readBlobs` call each, a pass shares a {@link blobReader}. */
+  read?: (specs: readonly { commit: string; path: string }[]) => Promise<(string | undefined)[]>;
 }
 
 const CHUNK = 16;
@@ -32,14 +34,15 @@ export async function stepStart(
   release: ReleaseId,
   options: StepStartOptions = {},
 ): Promise<number | undefined> {
-  const [now] = await readBlobs(repo.git, [{ commit, path: file }]);
+  const read = options.read ?? ((specs) => readBlobs(repo.git, specs));
+  const [now] = await read([{ commit, path: file }]);
   const current = now === undefined ? undefined : canaryKey(now, file, release);
   if (current === undefined || current === NO_CANARY) return undefined;
   const history = await fileHistory(repo, commit, file, options.maxCommits ?? 1000);
   let start: number | undefined;
   for (let i = 0; i < history.length; i += CHUNK) {
     const chunk = history.slice(i, i + CHUNK);
-    const texts = await readBlobs(repo.git, chunk);
+    const texts = await read(chunk);
     for (const [j, version] of chunk.entries()) {
       const text = texts[j];
       if (text === undefined || canaryKey(text, version.path, release) !== current)
