@@ -57,19 +57,28 @@ const TWICE = 'twice';
 
 /** Per version (`commit:path`): each release's canary key; undefined when it does not read cleanly. */
 type Keys = ReadonlyMap<string, string> | undefined;
-const cache = new WeakMap<GitRepo, Map<string, Keys>>();
+/** Promises, not values: concurrent walks of one file wait for one read and one parse per version. */
+const cache = new WeakMap<GitRepo, Map<string, Promise<Keys>>>();
 
-async function versionKeys(
+function versionKeys(
   repo: GitRepo,
   versions: readonly { commit: string; path: string }[],
 ): Promise<Keys[]> {
   let known = cache.get(repo);
-  if (known === undefined) cache.set(repo, (known = new Map<string, Keys>()));
+  if (known === undefined) cache.set(repo, (known = new Map<string, Promise<Keys>>()));
   const name = (v: { commit: string; path: string }) => `${v.commit}:${v.path}`;
   const missing = versions.filter((v) => !known.has(name(v)));
-  const texts = await readBlobs(repo.git, missing);
-  missing.forEach((v, i) => known.set(name(v), keysOf(texts[i], v.path)));
-  return versions.map((v) => known.get(name(v)));
+  if (missing.length > 0) {
+    const texts = readBlobs(repo.git, missing);
+    texts.catch(() => missing.forEach((v) => known.delete(name(v))));
+    missing.forEach((v, i) =>
+      known.set(
+        name(v),
+        texts.then((t) => keysOf(t[i], v.path)),
+      ),
+    );
+  }
+  return Promise.all(versions.map((v) => known.get(name(v))!));
 }
 
 /** What restarts a step, for every release of one version: the canary's uri, digest and traffic. */
