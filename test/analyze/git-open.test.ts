@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
-import { commitAt, openRepo, snapshot } from '../../plugin/src/analyze/git.js';
+import { commitAt, openRepo, repoPath, snapshot } from '../../plugin/src/analyze/git.js';
 import { gitRunner, redact } from '../../plugin/src/analyze/git-run.js';
 import { gitFixture, release } from './git-support.js';
 
@@ -125,4 +125,16 @@ t.test('a git call is bounded in time and output', async (t) => {
     code: 'GIT_FAILED',
     message: /more than 10 bytes/,
   });
+});
+
+t.test('repoPath: a file as git names it, never outside the work tree', async (t) => {
+  const f = gitFixture();
+  t.teardown(f.dispose);
+  const work = f.clone('work');
+  f.commit(work, { 'apps/r.yaml': release('r') }, 1000);
+  const repo = await openRepo(work, { env: f.env });
+  t.equal(await repoPath(repo, path.join(work, 'apps', '..', 'apps', 'r.yaml')), 'apps/r.yaml');
+  t.equal(await repoPath(repo, path.join(work, 'apps', 'new.yaml')), 'apps/new.yaml');
+  for (const outside of [work, f.dir, path.join(f.dir, 'x.yaml')])
+    await t.rejects(repoPath(repo, outside), { code: 'USAGE_INVALID', exit: 2 }, outside);
 });

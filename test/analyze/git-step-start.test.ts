@@ -187,3 +187,21 @@ t.test('at an older commit, history after it is ignored', async (t) => {
   const repo = await openRepo(work, { env: f.env });
   t.equal(await stepStart(repo, c2, 'r.yaml', R), 2000);
 });
+
+t.test('releases of one file, asked of one repository, keep their own starts', async (t) => {
+  const f = gitFixture();
+  t.teardown(f.dispose);
+  const work = f.clone('work');
+  const a = (n: number) => release('fraud', { traffic: n }, { namespace: 'a' });
+  const b = (n: number) => release('fraud', { traffic: n }, { namespace: 'b' });
+  f.commit(work, { 'r.yaml': both(a(5), b(5)) }, 1000);
+  f.commit(work, { 'r.yaml': both(a(5), b(25)) }, 2000);
+  f.commit(work, { 'r.yaml': both(a(25), b(25)) }, 3000);
+  const repo = await openRepo(work, { env: f.env });
+  const starts = await Promise.all(
+    ['a', 'b', 'a'].map((namespace) =>
+      stepStart(repo, repo.head, 'r.yaml', { name: 'fraud', namespace }),
+    ),
+  );
+  t.same(starts, [3000, 2000, 3000]);
+});

@@ -41,7 +41,15 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
  * killed on a timeout so an ssh child cannot keep it alive.
  */
 export function gitRunner(cwd: string, env: Env, timeoutMs = DEFAULT_TIMEOUT_MS): Git {
-  const base = { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', LANG: 'C', LANGUAGE: undefined };
+  // GIT_OPTIONAL_LOCKS=0: reads such as `git status` never rewrite the index under a person's feet.
+  const base = {
+    ...env,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_OPTIONAL_LOCKS: '0',
+    LC_ALL: 'C',
+    LANG: 'C',
+    LANGUAGE: undefined,
+  };
   const run = (args: readonly string[], call: GitCall = {}) =>
     runOnce(cwd, args, { ...base, ...call.env }, call, call.timeoutMs ?? timeoutMs);
   return Object.assign(run, { cwd });

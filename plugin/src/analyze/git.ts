@@ -1,4 +1,12 @@
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+/**
+ * Git for `aviary analyze`. The flow a pass follows:
+ *   openRepo(dir) → [--at T: commitAt(repo, T) → snapshot(repo, commit), read files from its dir]
+ *   → per release: stepStart(repo, commit, repoPath(repo, file), id)
+ *   → a decision to write: writeBack(repo, { file, release, edit: (text, i) => setTraffic(text, i, n)
+ *     | promote(text, i), message: commitMessage(…), base: commit, inputs: [analysis file] }).
+ * Everything runs the `git` executable (git-run.ts); errors are AnalyzeError.
+ */
+import { mkdir, mkdtemp, realpath, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { EXIT } from '../io.js';
@@ -134,4 +142,18 @@ async function isFolder(p: string): Promise<boolean> {
 function detail(stderr: string): string {
   const line = redact(stderr.trim()).split('\n').at(-1)?.slice(0, 300) ?? '';
   return line === '' ? '' : ` (${line})`;
+}
+
+/**
+ * `file` (absolute, or relative to the process's folder) as a path inside the repository, `/`
+ * separated, as git names it; USAGE_INVALID when it lies outside the work tree. Links are resolved
+ * on both sides first.
+ */
+export async function repoPath(repo: GitRepo, file: string): Promise<string> {
+  const root = await realpath(repo.root);
+  const abs = await realpath(path.resolve(file)).catch(() => path.resolve(file));
+  const rel = path.relative(root, abs);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel))
+    throw new AnalyzeError('USAGE_INVALID', `${file} is not a file inside ${repo.root}`);
+  return rel.split(path.sep).join('/');
 }
