@@ -1,4 +1,11 @@
 import { UsageError } from '@aviary/policies';
+import { check } from './commands/check.js';
+import { generate } from './commands/generate.js';
+import { parameters } from './commands/parameters.js';
+import { pin } from './commands/pin.js';
+import { render } from './commands/render.js';
+import { testCommand } from './commands/test.js';
+import { verify } from './commands/verify.js';
 import { EXIT, type CommandIO } from './io.js';
 import { reportError } from './report.js';
 
@@ -40,22 +47,20 @@ export async function run(io: CommandIO): Promise<number> {
   const [command, ...rest] = io.argv;
   try {
     switch (command) {
-      // Each command is imported on demand: every Argo CD call is a fresh process, and `generate`
-      // should not pay for the policy engine or signature verification it does not use.
       case 'generate':
-        return await (await import('./commands/generate.js')).generate(io);
+        return await generate(io);
       case 'parameters':
-        return (await import('./commands/parameters.js')).parameters(io);
+        return parameters(io);
       case 'render':
-        return await (await import('./commands/render.js')).render(io, rest);
+        return await render(io, rest);
       case 'check':
-        return await (await import('./commands/check.js')).check(io, rest);
+        return await check(io, rest);
       case 'test':
-        return await (await import('./commands/test.js')).testCommand(io, rest);
+        return await testCommand(io, rest);
       case 'verify':
-        return await (await import('./commands/verify.js')).verify(io, rest);
+        return await verify(io, rest);
       case 'pin':
-        return await (await import('./commands/pin.js')).pin(io, rest);
+        return await pin(io, rest);
       case 'help':
       case '--help':
       case '-h':
