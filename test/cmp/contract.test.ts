@@ -384,7 +384,7 @@ t.test('parameters and plugin env on the request change the output', async (t) =
     t.equal(r.body['error']?.['code'], 'Unknown');
     t.match(
       r.body['error']?.['message'],
-      /`aviary generate` failed exit status 2: .*PARAM_INVALID/,
+      /`node --snapshot-blob \S+ \S+ generate` failed exit status 2: .*PARAM_INVALID/,
     );
     const unknown = await generate(EXAMPLES, {
       path: 'churn-canary',
@@ -400,7 +400,10 @@ t.test('a broken release: file:line: CODE in the gRPC error, no manifests', asyn
   t.notOk(r.body['manifests'], 'no manifests');
   const { code, message } = r.body['error'] as { code: string; message: string };
   t.equal(code, 'Unknown');
-  t.match(message, /^error generating manifests: `aviary generate` failed exit status 2: /);
+  t.match(
+    message,
+    /^error generating manifests: `node --snapshot-blob \S+ \S+ generate` failed exit status 2: /,
+  );
   t.match(
     message,
     /(^|: )broken\/bad\.modelrelease\.yaml:12:5: SPEC_SCHEMA .*\(at spec\.stable\.digest\)$/m,
@@ -434,7 +437,7 @@ t.test('zero releases is an error, never an empty success', async (t) => {
     t.notOk(r.body['manifests'], `${dir}: no (empty) manifest list`);
     t.match(
       r.body['error']?.['message'],
-      /`aviary generate` failed exit status 2: .*SPEC_NO_RELEASES/,
+      /`node --snapshot-blob \S+ \S+ generate` failed exit status 2: .*SPEC_NO_RELEASES/,
     );
   }
 });
@@ -489,7 +492,7 @@ t.test('past the deadline: killed cleanly, reported, and the server stays health
         const reported = `${finished?.['grpc.error'] ?? ''}\n${r.body['error']?.['message'] ?? ''}`;
         t.match(
           reported,
-          /`aviary generate` failed (signal: (killed|terminated)|exit status 143)/,
+          /`node --snapshot-blob \S+ \S+ generate` failed (signal: (killed|terminated)|exit status 143)/,
           'the kill is reported',
         );
         if (shield) {
@@ -544,7 +547,9 @@ t.test('the server log: every RPC finished, the generate command line logged', a
   ]);
   t.ok(
     server.logs.some(
-      (l) => l['msg'] === 'aviary generate' && String(l['dir']).includes('_cmp_server'),
+      (l) =>
+        /^node --snapshot-blob \S+ \S+ generate$/.test(l['msg'] ?? '') &&
+        String(l['dir']).includes('_cmp_server'),
     ),
     'the cmp-server logs the argv and the unpacked app dir',
   );
