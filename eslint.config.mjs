@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    // Process entry points, like bin/aviary.js: the snapshot entry and the build tool.
+    // Process entry points: the CLI's (bundled into the snapshot) and the build tool.
     files: ['plugin/src/snapshot.ts', 'plugin/tools/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -42,7 +42,7 @@ export function runProcess(): Promise<number> {
   });
 }
 
-/** The whole CLI as a function of its inputs; `bin/aviary.js` only sets the process exit code. */
+/** The whole CLI as a function of its inputs; the process entry (snapshot.ts) sets the exit code. */
 export async function run(io: CommandIO): Promise<number> {
   const [command, ...rest] = io.argv;
   try {
