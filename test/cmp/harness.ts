@@ -278,7 +278,7 @@ export class CmpServer {
     const version = plugin['spec']?.version as string | undefined;
     this.socket = path.join(this.socketDir, `${version ? `${name}-${version}` : name}.sock`);
     writeFileSync(path.join(bin, 'node'), nodeWrapper(this.stateDir), { mode: 0o755 });
-    writeFileSync(path.join(this.stateDir, 'stall.mjs'), STALL_PRELOAD);
+    writeFileSync(path.join(this.stateDir, 'stall.cjs'), STALL_PRELOAD);
     chmodSync(path.join(bin, 'node'), 0o755);
 
     // The sidecar's env as deployed (HOME, ...), its /tmp made private here.
@@ -465,9 +465,9 @@ if [ "$1" = --snapshot-blob ]; then
 fi
 if [ -z "\${ARGOCD_ENV_CMP_TEST_SHIELD:-}" ]; then
   echo $$ > "$state/aviary.pid"
-  exec "$node" --import "$state/stall.mjs" "$@"
+  exec "$node" --require "$state/stall.cjs" "$@"
 fi
-"$node" --import "$state/stall.mjs" "$@" &
+"$node" --require "$state/stall.cjs" "$@" &
 echo $! > "$state/aviary.pid"
 wait $!
 exit $?
@@ -477,10 +477,12 @@ exit $?
 // Preloaded into aviary: the app folder's directory listing never completes, i.e. a generate
 // stuck on I/O, with the event loop free so a SIGTERM handler can run. (Holding a module load in
 // a module-hooks thread instead blocks the main thread on Node 22+ and hides the handler.)
-const STALL_PRELOAD = `import fs, { writeFileSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
+// CommonJS, so node loads aviary.cjs as it does without the preload: an --import preload would
+// start the ESM loader, which first scans the whole bundle for exports (seconds under load).
+const STALL_PRELOAD = `const fs = require('node:fs');
+const { syncBuiltinESMExports } = require('node:module');
 fs.promises.readdir = () => {
-  writeFileSync(new URL('./stalled', import.meta.url), String(process.pid));
+  fs.writeFileSync(require('node:path').join(__dirname, 'stalled'), String(process.pid));
   return new Promise((resolve) => setTimeout(resolve, 600000));
 };
 syncBuiltinESMExports();
