@@ -34,8 +34,8 @@ export default tseslint.config(
     },
   },
   {
-    // The snapshot entry is a process entry point, like bin/aviary.js, baked into the V8 snapshot.
-    files: ['plugin/src/snapshot.ts'],
+    // Process entry points: the CLI's (bundled into the snapshot) and the build tool.
+    files: ['plugin/src/snapshot.ts', 'plugin/tools/*.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

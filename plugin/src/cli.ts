@@ -1,4 +1,12 @@
 import { UsageError } from '@aviary/policies';
+import { analyze } from './commands/analyze.js';
+import { check } from './commands/check.js';
+import { generate } from './commands/generate.js';
+import { parameters } from './commands/parameters.js';
+import { pin } from './commands/pin.js';
+import { render } from './commands/render.js';
+import { testCommand } from './commands/test.js';
+import { verify } from './commands/verify.js';
 import { EXIT, type CommandIO } from './io.js';
 import { reportError } from './report.js';
 
@@ -39,29 +47,27 @@ export function runProcess(): Promise<number> {
   });
 }
 
-/** The whole CLI as a function of its inputs; `bin/aviary.js` only sets the process exit code. */
+/** The whole CLI as a function of its inputs; the process entry (snapshot.ts) sets the exit code. */
 export async function run(io: CommandIO): Promise<number> {
   const [command, ...rest] = io.argv;
   try {
     switch (command) {
-      // Each command is imported on demand: every Argo CD call is a fresh process, and `generate`
-      // should not pay for the policy engine or signature verification it does not use.
       case 'generate':
-        return await (await import('./commands/generate.js')).generate(io);
+        return await generate(io);
       case 'parameters':
-        return (await import('./commands/parameters.js')).parameters(io);
+        return parameters(io);
       case 'render':
-        return await (await import('./commands/render.js')).render(io, rest);
+        return await render(io, rest);
       case 'check':
-        return await (await import('./commands/check.js')).check(io, rest);
+        return await check(io, rest);
       case 'test':
-        return await (await import('./commands/test.js')).testCommand(io, rest);
+        return await testCommand(io, rest);
       case 'verify':
-        return await (await import('./commands/verify.js')).verify(io, rest);
+        return await verify(io, rest);
       case 'pin':
-        return await (await import('./commands/pin.js')).pin(io, rest);
+        return await pin(io, rest);
       case 'analyze':
-        return await (await import('./commands/analyze.js')).analyze(io, rest);
+        return await analyze(io, rest);
       case 'help':
       case '--help':
       case '-h':

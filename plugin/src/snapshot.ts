@@ -1,9 +1,11 @@
-// Entry of aviary's V8 start-up snapshot (`plugin/dist/snapshot/aviary.cjs`, built into
-// `aviary.blob` by `npm run build` and by the plugin image). Argo CD starts a fresh process for
-// every generate call; with the snapshot, Node starts with aviary already loaded and its hot
-// functions already compiled, because the build renders a small sample app before the heap is
-// saved. Run as `node --snapshot-blob aviary.blob [aviary-bin] COMMAND...` or with
-// NODE_OPTIONS=--snapshot-blob=… (what the sidecar image does).
+#!/usr/bin/env node
+// Entry of aviary's V8 start-up snapshot. `npm run build` (plugin/tools/build-snapshot.ts) and the
+// plugin image bundle it into one script, `plugin/dist/snapshot/aviary.cjs`, and build
+// `aviary.blob` from it. Argo CD starts a fresh process for every generate call; with the
+// snapshot, Node starts with aviary already loaded and its hot functions already compiled, because
+// the build renders a small sample app before the heap is saved. plugin.yaml names the blob:
+// `node --snapshot-blob …/aviary.blob …/aviary.cjs generate`. Run without the blob, aviary.cjs is
+// the same CLI, started the ordinary way.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -71,38 +73,22 @@ async function warmUp(): Promise<void> {
   }
 }
 
-/**
- * NODE_OPTIONS applies to every node process in the container; anything other than the aviary
- * bin would silently run aviary instead, so that is refused with a way out.
- */
-function isAviaryBin(script: string | undefined): boolean {
-  return script !== undefined && /^aviary(\.js)?$/.test(path.basename(script));
-}
-
 async function main(): Promise<void> {
   process.once('SIGTERM', () => {
     process.stderr.write('aviary: terminated (SIGTERM); no manifests were written\n');
     process.exit(143);
   });
-  if (!isAviaryBin(process.argv[1])) {
-    process.stderr.write(
-      `aviary: this Node.js process was started from aviary's start-up snapshot (--snapshot-blob, ` +
-        `often set through NODE_OPTIONS) but is not running the aviary CLI (script: ${JSON.stringify(process.argv[1] ?? null)}); ` +
-        `unset NODE_OPTIONS to run other programs\n`,
-    );
-    process.exitCode = 2;
-    return;
-  }
   process.exitCode = await runProcess();
 }
 
-if (!v8.startupSnapshot.isBuildingSnapshot()) {
-  throw new Error('aviary.cjs is the snapshot entry: build it with node --build-snapshot');
+if (v8.startupSnapshot.isBuildingSnapshot()) {
+  // The snapshot is written once the event loop is empty, so the warm-up may be asynchronous; a
+  // failed warm-up must fail the build instead of saving a half-initialised heap.
+  warmUp().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+  v8.startupSnapshot.setDeserializeMainFunction(() => void main());
+} else {
+  void main();
 }
-// The snapshot is written once the event loop is empty, so the warm-up may be asynchronous; a
-// failed warm-up must fail the build instead of saving a half-initialised heap.
-warmUp().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
-v8.startupSnapshot.setDeserializeMainFunction(() => void main());

@@ -3,13 +3,20 @@
 // its "finished call" log line) next to cmpclient's wall time (ms: tar + upload + server work) and
 // recvMs (after the last chunk: checksum, untar, command). Measured against a baseline plugin whose
 // generate is a bare `node -e` printing one ConfigMap, alternating calls in the same run, over the
-// same repository tarball; aviary runs both as the plain bin and from its start-up snapshot (as the
-// plugin image runs it). Prints figures; asserts nothing. BENCH_RUNS (default 30) per example.
+// same repository tarball; aviary runs both from its start-up snapshot (deploy/plugin/plugin.yaml)
+// and without it. Prints figures; asserts nothing. BENCH_RUNS (default 30) per example.
 import { cpus } from 'node:os';
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { EXAMPLES } from '../helpers/paths.js';
-import { CmpServer, generateEnv, peer, percentile, tarExclusions } from '../cmp/harness.js';
+import {
+  CmpServer,
+  generateEnv,
+  peer,
+  percentile,
+  pluginYamlWithoutSnapshot,
+  tarExclusions,
+} from '../cmp/harness.js';
 
 const runs = Number(process.env['BENCH_RUNS'] ?? 30);
 const warmup = 3;
@@ -61,8 +68,8 @@ function row(label: string, s: Sample[]): string {
 }
 
 const p = peer();
-const aviary = await new CmpServer(p).start();
-const snapshot = await new CmpServer(p, { snapshot: true }).start();
+const aviary = await new CmpServer(p, { pluginYaml: pluginYamlWithoutSnapshot() }).start();
+const snapshot = await new CmpServer(p).start();
 const baseline = await new CmpServer(p, { pluginYaml: BASELINE_PLUGIN }).start();
 try {
   const apps = readdirSync(EXAMPLES, { withFileTypes: true })

@@ -40,8 +40,8 @@ try {
   cpSync(path.join(repo, 'deploy/examples/gitops'), path.join(work, 'repo'), { recursive: true });
   const app = path.join(work, 'repo/churn-canary');
   const env = { ARGOCD_APP_SOURCE_PATH: 'churn-canary', ARGOCD_APP_NAMESPACE: 'ml-prod' };
-  // The plain bin (an npm install) and the start-up snapshot (the plugin image, where
-  // NODE_OPTIONS carries the same flag), each alternating with the baseline.
+  // The plain bin (an npm install) and the start-up snapshot (as deploy/plugin/plugin.yaml starts
+  // it in the plugin image), each alternating with the baseline.
   const variants: [string, string[]][] = [
     ['node -e 0', ['-e', '0']],
     ['aviary generate (plain bin)', [bin, 'generate']],

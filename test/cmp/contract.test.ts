@@ -1,7 +1,8 @@
 // The CMP contract against the REAL argocd-cmp-server (Argo CD v3.2.11, built by
 // test/cmp/peer/build.sh) running deploy/plugin/plugin.yaml, driven over its unix socket by
 // cmpclient, which uses the repo-server's own client code (util/cmp.SendRepoStream).
-// Runs the built CLI (plugin/bin/aviary.js + dist/bundle): `npm run build` first.
+// Runs the built CLI from its start-up snapshot as plugin.yaml names it (plugin/dist/snapshot,
+// mapped from the image's paths): `npm run build` first.
 import {
   cpSync,
   existsSync,
@@ -23,6 +24,7 @@ import {
   generateEnv,
   parametersEnv,
   peer,
+  pluginYamlWithoutSnapshot,
   runAviary,
   tarExclusions,
   type AppSpec,
@@ -30,8 +32,8 @@ import {
 } from './harness.js';
 
 const CMP_REPO = path.join(FIXTURES, 'cmp/repo');
-if (!existsSync(path.join(REPO, 'plugin/dist/bundle/cli.js')))
-  throw new Error('plugin/dist/bundle/cli.js is missing: run `npm run build` first');
+if (!existsSync(path.join(REPO, 'plugin/dist/snapshot/aviary.blob')))
+  throw new Error('plugin/dist/snapshot/aviary.blob is missing: run `npm run build` first');
 const started = Date.now();
 const server = await new CmpServer(peer()).start();
 t.teardown(() => server.stop());
@@ -221,18 +223,18 @@ t.test('GenerateManifest: every example equals the golden output', async (t) => 
   }
 });
 
-t.test('the start-up snapshot (as the plugin image runs aviary) serves the same', async (t) => {
-  const snap = await new CmpServer(peer(), { snapshot: true }).start();
-  t.teardown(() => snap.stop());
+t.test('without the start-up snapshot, the same commands serve the same', async (t) => {
+  const plain = await new CmpServer(peer(), { pluginYaml: pluginYamlWithoutSnapshot() }).start();
+  t.teardown(() => plain.stop());
   for (const c of exampleCases) {
     const dir = path.basename(c.appDir);
     const app = { path: dir, namespace: 'ml-prod' };
-    const plain = await generate(EXAMPLES, app);
-    const fast = await generate(EXAMPLES, app, { on: snap });
-    t.equal(fast.status, 0, `${dir}: ${JSON.stringify(fast.body).slice(0, 2000)}`);
-    t.same(fast.body['manifests'], plain.body['manifests'], `${dir}: the same manifests`);
+    const fast = await generate(EXAMPLES, app);
+    const slow = await generate(EXAMPLES, app, { on: plain });
+    t.equal(slow.status, 0, `${dir}: ${JSON.stringify(slow.body).slice(0, 2000)}`);
+    t.same(slow.body['manifests'], fast.body['manifests'], `${dir}: the same manifests`);
   }
-  const params = await announce('churn-canary', snap);
+  const params = await announce('churn-canary', plain);
   t.equal(params.status, 0, JSON.stringify(params.body));
   t.ok(Array.isArray(params.body['parameterAnnouncements']), 'parameters announced');
 });
@@ -382,7 +384,7 @@ t.test('parameters and plugin env on the request change the output', async (t) =
     t.equal(r.body['error']?.['code'], 'Unknown');
     t.match(
       r.body['error']?.['message'],
-      /`aviary generate` failed exit status 2: .*PARAM_INVALID/,
+      /`node --snapshot-blob \S+ \S+ generate` failed exit status 2: .*PARAM_INVALID/,
     );
     const unknown = await generate(EXAMPLES, {
       path: 'churn-canary',
@@ -398,7 +400,10 @@ t.test('a broken release: file:line: CODE in the gRPC error, no manifests', asyn
   t.notOk(r.body['manifests'], 'no manifests');
   const { code, message } = r.body['error'] as { code: string; message: string };
   t.equal(code, 'Unknown');
-  t.match(message, /^error generating manifests: `aviary generate` failed exit status 2: /);
+  t.match(
+    message,
+    /^error generating manifests: `node --snapshot-blob \S+ \S+ generate` failed exit status 2: /,
+  );
   t.match(
     message,
     /(^|: )broken\/bad\.modelrelease\.yaml:12:5: SPEC_SCHEMA .*\(at spec\.stable\.digest\)$/m,
@@ -432,7 +437,7 @@ t.test('zero releases is an error, never an empty success', async (t) => {
     t.notOk(r.body['manifests'], `${dir}: no (empty) manifest list`);
     t.match(
       r.body['error']?.['message'],
-      /`aviary generate` failed exit status 2: .*SPEC_NO_RELEASES/,
+      /`node --snapshot-blob \S+ \S+ generate` failed exit status 2: .*SPEC_NO_RELEASES/,
     );
   }
 });
@@ -487,7 +492,7 @@ t.test('past the deadline: killed cleanly, reported, and the server stays health
         const reported = `${finished?.['grpc.error'] ?? ''}\n${r.body['error']?.['message'] ?? ''}`;
         t.match(
           reported,
-          /`aviary generate` failed (signal: (killed|terminated)|exit status 143)/,
+          /`node --snapshot-blob \S+ \S+ generate` failed (signal: (killed|terminated)|exit status 143)/,
           'the kill is reported',
         );
         if (shield) {
@@ -542,7 +547,9 @@ t.test('the server log: every RPC finished, the generate command line logged', a
   ]);
   t.ok(
     server.logs.some(
-      (l) => l['msg'] === 'aviary generate' && String(l['dir']).includes('_cmp_server'),
+      (l) =>
+        /^node --snapshot-blob \S+ \S+ generate$/.test(l['msg'] ?? '') &&
+        String(l['dir']).includes('_cmp_server'),
     ),
     'the cmp-server logs the argv and the unpacked app dir',
   );

@@ -16,11 +16,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { parseAllDocuments } from 'yaml';
-import { EXAMPLES } from '../helpers/paths.js';
+import { EXAMPLES, REPO } from '../helpers/paths.js';
 import { strictCrdValidator } from '../helpers/crd.js';
 import {
   argoModuleDir,
   argoVersion,
+  IMAGE_ROOT,
   parameterEnv,
   peer,
   runAviary,
@@ -64,8 +65,15 @@ t.test(
       [],
       'only known spec keys',
     );
-    t.same(plugin['spec']['generate'], { command: ['aviary', 'generate'] });
-    t.same(plugin['spec']['parameters'], { dynamic: { command: ['aviary', 'parameters'] } });
+    const aviary = (command: string) => [
+      'node',
+      '--snapshot-blob',
+      `${IMAGE_ROOT}/plugin/dist/snapshot/aviary.blob`,
+      `${IMAGE_ROOT}/plugin/dist/snapshot/aviary.cjs`,
+      command,
+    ];
+    t.same(plugin['spec']['generate'], { command: aviary('generate') });
+    t.same(plugin['spec']['parameters'], { dynamic: { command: aviary('parameters') } });
     t.same(
       plugin['spec']['discover'],
       { fileName: '*.modelrelease.yaml' },
@@ -74,6 +82,24 @@ t.test(
     t.notOk(plugin['spec']['init'], 'no init command');
     t.notOk(plugin['spec']['preserveFileMode'], 'file modes are reset');
     t.notOk(plugin['spec']['provideGitCreds'], 'no git credentials');
+  },
+);
+
+t.test(
+  'plugin/Dockerfile writes the files plugin.yaml starts, and sets no NODE_OPTIONS',
+  async (t) => {
+    const dockerfile = readFileSync(path.join(REPO, 'plugin/Dockerfile'), 'utf8');
+    const image = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    t.match(image, new RegExp(`^WORKDIR ${IMAGE_ROOT}$`, 'm'), 'the root the harness maps');
+    const [, , blob, script] = (plugin['spec']['generate']['command'] as string[]).map((p) =>
+      path.posix.relative(IMAGE_ROOT, p),
+    );
+    t.ok(image.includes(`COPY --from=build /src/${script} ${script}\n`), `copies ${script}`);
+    t.ok(
+      image.includes(`--snapshot-blob ${blob} \\\n      --build-snapshot ${script}`),
+      `this image's node writes ${blob} from it`,
+    );
+    t.notMatch(dockerfile, /NODE_OPTIONS/, 'other node processes in the sidecar start as usual');
   },
 );
 
@@ -158,7 +184,10 @@ t.test('repo-server-sidecar.yaml: the sidecar Argo CD documents', async (t) => {
   t.same(byName(spec['volumes'], tmp?.['name'])?.['emptyDir'], {}, '/tmp is an emptyDir');
   t.equal((c['volumeMounts'] as Obj[]).length, 4, 'nothing else is mounted');
   const env = Object.fromEntries((c['env'] as Obj[]).map((e) => [e['name'], e['value']]));
-  t.notOk('NODE_OPTIONS' in env, "the image's NODE_OPTIONS (its start-up snapshot) stays in force");
+  t.notOk(
+    'NODE_OPTIONS' in env,
+    'no NODE_OPTIONS: it would reach every process the cmp-server starts',
+  );
   t.equal(env['HOME'], '/tmp', 'a writable HOME on a read-only root filesystem');
 
   t.equal(component['kind'], 'Component');

@@ -14,13 +14,29 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { AVIARY_BIN, REPO } from '../helpers/paths.js';
 
 export const PEER_DIR = path.join(REPO, 'test/cmp/peer');
 export const PLUGIN_DIR = path.join(REPO, 'deploy/plugin');
-/** Written by `npm run build` for the node running the tests. */
-export const SNAPSHOT_BLOB = path.join(REPO, 'plugin/dist/snapshot/aviary.blob');
+/**
+ * The plugin image's WORKDIR (plugin/Dockerfile), which mirrors the repository: plugin.yaml's
+ * `/opt/aviary/plugin/dist/snapshot/aviary.{blob,cjs}` are what `npm run build` writes under
+ * REPO for the node running the tests. The harness maps one onto the other.
+ */
+export const IMAGE_ROOT = '/opt/aviary';
+
+/** deploy/plugin/plugin.yaml with commands that start aviary without its start-up snapshot. */
+export function pluginYamlWithoutSnapshot(): string {
+  const plugin = readYaml(path.join(PLUGIN_DIR, 'plugin.yaml'));
+  for (const call of [plugin['spec'].generate, plugin['spec'].parameters.dynamic] as Obj[]) {
+    const command = call['command'] as string[];
+    const at = command.indexOf('--snapshot-blob');
+    if (at < 0) throw new Error(`no --snapshot-blob in plugin.yaml's ${command.join(' ')}`);
+    command.splice(at, 2);
+  }
+  return stringify(plugin);
+}
 
 export interface Peer {
   /** The Argo CD multicall binary; run as argocd-cmp-server with ARGOCD_BINARY_NAME. */
@@ -213,14 +229,13 @@ export interface ServerOptions {
   pluginYaml?: string;
   /** Log level (info logs one "finished call" line per RPC). */
   logLevel?: string;
-  /** Start aviary from its start-up snapshot, as the plugin image does (NODE_OPTIONS there). */
-  snapshot?: boolean;
 }
 
 /**
  * A running argocd-cmp-server. Its sidecar env mirrors the aviary container of
- * deploy/plugin/repo-server-sidecar.yaml, with /tmp mapped to a private temp folder, and PATH holds
- * a temp bin folder whose `aviary` execs the built CLI (as the image's /usr/local/bin/aviary does).
+ * deploy/plugin/repo-server-sidecar.yaml, with /tmp mapped to a private temp folder. plugin.yaml's
+ * image paths (IMAGE_ROOT) are mapped to the repository, and PATH holds a temp bin folder whose
+ * `node` execs the test's node (as the image's /usr/local/bin/node).
  */
 export class CmpServer {
   readonly dir: string;
@@ -254,18 +269,17 @@ export class CmpServer {
       mkdirSync(d, { recursive: true });
     const pluginYaml =
       this.options.pluginYaml ?? readFileSync(path.join(PLUGIN_DIR, 'plugin.yaml'), 'utf8');
-    writeFileSync(path.join(cfg, 'plugin.yaml'), pluginYaml);
+    writeFileSync(
+      path.join(cfg, 'plugin.yaml'),
+      pluginYaml.replaceAll(`${IMAGE_ROOT}/`, `${REPO}/`),
+    );
     const plugin = parse(pluginYaml) as Obj;
     const name = String(plugin['metadata']?.name);
     const version = plugin['spec']?.version as string | undefined;
     this.socket = path.join(this.socketDir, `${version ? `${name}-${version}` : name}.sock`);
-    writeFileSync(
-      path.join(bin, 'aviary'),
-      aviaryWrapper(this.stateDir, this.options.snapshot === true),
-      { mode: 0o755 },
-    );
-    writeFileSync(path.join(this.stateDir, 'stall.mjs'), STALL_PRELOAD);
-    chmodSync(path.join(bin, 'aviary'), 0o755);
+    writeFileSync(path.join(bin, 'node'), nodeWrapper(this.stateDir), { mode: 0o755 });
+    writeFileSync(path.join(this.stateDir, 'stall.cjs'), STALL_PRELOAD);
+    chmodSync(path.join(bin, 'node'), 0o755);
 
     // The sidecar's env as deployed (HOME, ...), its /tmp made private here.
     const sidecarEnv: Record<string, string> = {};
@@ -426,32 +440,34 @@ export class CmpServer {
 }
 
 /**
- * The `aviary` on the sidecar's PATH: execs the built CLI with the test's node. Two test-only
- * switches, read from the request env (spec.source.plugin.env), make a deadline observable:
+ * The `node` on the sidecar's PATH (plugin.yaml's commands start with it): execs the test's node,
+ * the one `npm run build` wrote the blob for. Two test-only switches, read from the request env
+ * (spec.source.plugin.env), make a deadline observable:
  *  - ARGOCD_ENV_CMP_TEST_STALL=1: aviary starts normally (its SIGTERM handler installed), then its
  *    listing of the app folder is held for 10 minutes by a preloaded module, i.e. a generate
- *    that never ends.
+ *    that never ends. A process started from a snapshot runs no preload, so this one starts
+ *    without it (`--snapshot-blob FILE` dropped).
  *  - ARGOCD_ENV_CMP_TEST_SHIELD=1: run node as a child of this shell instead of exec'ing it, so the
  *    cmp-server's SIGKILL of the direct child hits the shell and aviary only gets the process-group
  *    SIGTERM (how aviary behaves under a shell wrapper).
- * The pid of the node process is written to <state>/aviary.pid. The stall switches need a
- * preload, so they always run the plain bin.
+ * The pid of the node process is written to <state>/aviary.pid.
  */
-function aviaryWrapper(stateDir: string, snapshot: boolean): string {
+function nodeWrapper(stateDir: string): string {
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const start = snapshot ? `"$node" --snapshot-blob ${q(SNAPSHOT_BLOB)}` : '"$node"';
   return `#!/bin/sh
 node=${q(process.execPath)}
-bin=${q(AVIARY_BIN)}
 state=${q(stateDir)}
 if [ -z "\${ARGOCD_ENV_CMP_TEST_STALL:-}" ]; then
-  exec ${start} "$bin" "$@"
+  exec "$node" "$@"
+fi
+if [ "$1" = --snapshot-blob ]; then
+  shift 2
 fi
 if [ -z "\${ARGOCD_ENV_CMP_TEST_SHIELD:-}" ]; then
   echo $$ > "$state/aviary.pid"
-  exec "$node" --import "$state/stall.mjs" "$bin" "$@"
+  exec "$node" --require "$state/stall.cjs" "$@"
 fi
-"$node" --import "$state/stall.mjs" "$bin" "$@" &
+"$node" --require "$state/stall.cjs" "$@" &
 echo $! > "$state/aviary.pid"
 wait $!
 exit $?
@@ -461,10 +477,12 @@ exit $?
 // Preloaded into aviary: the app folder's directory listing never completes, i.e. a generate
 // stuck on I/O, with the event loop free so a SIGTERM handler can run. (Holding a module load in
 // a module-hooks thread instead blocks the main thread on Node 22+ and hides the handler.)
-const STALL_PRELOAD = `import fs, { writeFileSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
+// CommonJS, so node loads aviary.cjs as it does without the preload: an --import preload would
+// start the ESM loader, which first scans the whole bundle for exports (seconds under load).
+const STALL_PRELOAD = `const fs = require('node:fs');
+const { syncBuiltinESMExports } = require('node:module');
 fs.promises.readdir = () => {
-  writeFileSync(new URL('./stalled', import.meta.url), String(process.pid));
+  fs.writeFileSync(require('node:path').join(__dirname, 'stalled'), String(process.pid));
   return new Promise((resolve) => setTimeout(resolve, 600000));
 };
 syncBuiltinESMExports();

@@ -34,6 +34,8 @@ export interface AnalyzeFlags {
  */
 export async function analyze(io: CommandIO, args: readonly string[]): Promise<number> {
   const flags = parseFlags(io, args);
+  // Loaded on demand: the long-running mode's HTTP server (node:http) and prom-client cannot be
+  // part of the plugin's start-up snapshot, which every other command is built into.
   if (flags.watch !== undefined) return (await import('../analyze/watch.js')).watch(io, flags);
   const root = path.resolve(io.cwd, flags.dir);
   let engine: Engine | undefined;

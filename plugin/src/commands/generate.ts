@@ -2,6 +2,7 @@ import { emitYamlStream } from '../emit.js';
 import { EXIT, type CommandIO } from '../io.js';
 import { cmpRoot } from '../locate-root.js';
 import { readOptions } from '../params.js';
+import { preflight } from '../preflight.js';
 import { renderApp } from '../render/app.js';
 import { reportDiagnostics } from '../report.js';
 
@@ -21,13 +22,16 @@ export async function generate(io: CommandIO): Promise<number> {
     targetNamespace: options.namespace || io.env['ARGOCD_APP_NAMESPACE'] || undefined,
   });
   if (result.diagnostics.length > 0) return reportDiagnostics(io, result.diagnostics);
-  // Loaded only when asked for: the policy engine brings ajv's compiler with it.
   const checked =
     options.preflight === 'off'
       ? { denied: false, diagnostics: [] }
-      : await (
-          await import('../preflight.js')
-        ).preflight(io, options, root, result.objects, io.env['ARGOCD_APP_NAMESPACE'] || undefined);
+      : await preflight(
+          io,
+          options,
+          root,
+          result.objects,
+          io.env['ARGOCD_APP_NAMESPACE'] || undefined,
+        );
   if (checked.diagnostics.length > 0) return reportDiagnostics(io, checked.diagnostics);
   if (checked.denied) {
     io.stderr.write(

@@ -8,6 +8,7 @@ import { EXIT, type CommandIO } from '../io.js';
 import { gitRoot } from '../locate-root.js';
 import { replaceArtifact, type ArtifactRecord, type Role } from '../pin/edit.js';
 import { PinError } from '../pin/errors.js';
+import { resolveRegistry } from '../pin/mlflow/resolve.js';
 import { finalUri, parseStorageMaps } from '../pin/location.js';
 import { judge } from '../pin/judge.js';
 import { digestModel, type ModelDigest } from '../pin/model-digest.js';
@@ -111,7 +112,6 @@ async function pinOrThrow(io: CommandIO, args: readonly string[]): Promise<numbe
     folder: false,
   };
   if (values.from !== undefined) {
-    const { resolveRegistry } = await import('../pin/mlflow/resolve.js');
     location = await resolveRegistry(values.from, values.mlflow, io.env);
   }
   const bundle =

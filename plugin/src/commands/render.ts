@@ -5,6 +5,7 @@ import { emitYamlStream } from '../emit.js';
 import { EXIT, type CommandIO } from '../io.js';
 import { gitRoot } from '../locate-root.js';
 import { renderApp } from '../render/app.js';
+import { writeOutFolder } from '../render/out-folder.js';
 import { reportDiagnostics } from '../report.js';
 
 export const RENDER_USAGE =
@@ -44,7 +45,6 @@ export async function render(io: CommandIO, args: readonly string[]): Promise<nu
   if (values.out !== undefined) {
     // For GitOps tools without plugins (Flux): the same objects, one file each.
     const out = path.resolve(io.cwd, values.out);
-    const { writeOutFolder } = await import('../render/out-folder.js');
     const files = await writeOutFolder(out, result.objects as Record<string, unknown>[], [
       appDir,
       root,
