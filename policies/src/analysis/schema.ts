@@ -1,5 +1,6 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { DURATION_PATTERN } from './duration.js';
+import { DOCUMENT_REQUIRED, LABEL_NAME, documentKind } from '../schema/document.js';
 
 /**
  * The ModelAnalysis v1alpha1 schema, the single source: the document type below is derived from it,
@@ -80,21 +81,15 @@ export const modelAnalysisSchema = {
     'How a canary is measured against the stable in Prometheus at each rollout step, and when a measurement passes or fails.',
   type: 'object',
   additionalProperties: false,
-  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  required: DOCUMENT_REQUIRED,
   properties: {
-    apiVersion: { const: 'aviary.dev/v1alpha1' },
-    kind: { const: 'ModelAnalysis' },
+    ...documentKind('ModelAnalysis'),
     metadata: {
       type: 'object',
       additionalProperties: false,
       required: ['name'],
       properties: {
-        name: {
-          type: 'string',
-          minLength: 1,
-          maxLength: 63,
-          pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-        },
+        name: LABEL_NAME,
       },
     },
     spec: {

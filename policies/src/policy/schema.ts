@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { DOCUMENT_REQUIRED, LABEL_NAME, documentKind } from '../schema/document.js';
 
 /**
  * The ModelReleasePolicy v1alpha1 schema: the single source of the TypeScript type, the strict ajv
@@ -41,10 +42,9 @@ export const policySchema = {
     'Which InferenceServices may be admitted: pinning, signatures and canary traffic rules.',
   type: 'object',
   additionalProperties: false,
-  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  required: DOCUMENT_REQUIRED,
   properties: {
-    apiVersion: { const: 'aviary.dev/v1alpha1' },
-    kind: { const: 'ModelReleasePolicy' },
+    ...documentKind('ModelReleasePolicy'),
     metadata: {
       type: 'object',
       required: ['name'],
@@ -138,12 +138,7 @@ export const policySchema = {
                 additionalProperties: false,
                 required: ['name'],
                 properties: {
-                  name: {
-                    type: 'string',
-                    minLength: 1,
-                    maxLength: 63,
-                    pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$',
-                  },
+                  name: LABEL_NAME,
                   predicateTypes: {
                     description:
                       'In-toto predicate types this authority vouches for besides model-signing v1.0, compared exactly (e.g. a cosign attestation --type). Statements of any other type are refused.',

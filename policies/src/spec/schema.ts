@@ -1,4 +1,5 @@
 import type { FromSchema } from 'json-schema-to-ts';
+import { DOCUMENT_REQUIRED, documentKind } from '../schema/document.js';
 
 /**
  * The ModelRelease v1alpha1 schema. This object is the single source: the TypeScript type below is
@@ -75,10 +76,9 @@ export const modelReleaseSchema = {
     'A model release: what serves today (stable) and, optionally, a candidate with a share of traffic (canary).',
   type: 'object',
   additionalProperties: false,
-  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  required: DOCUMENT_REQUIRED,
   properties: {
-    apiVersion: { const: 'aviary.dev/v1alpha1' },
-    kind: { const: 'ModelRelease' },
+    ...documentKind('ModelRelease'),
     metadata: {
       type: 'object',
       additionalProperties: false,
