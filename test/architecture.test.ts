@@ -64,7 +64,10 @@ const ALLOWED: Record<string, Allowance[]> = {
     },
     { spec: /^yaml$/, why: 'emitting manifests' },
     { spec: /^json-schema-to-ts$/, why: 'types derived from the test-suite schema (type-only)' },
-    { spec: /^prom-client$/, why: "the analyzer's /metrics, in the registry Prometheus users know" },
+    {
+      spec: /^prom-client$/,
+      why: "the analyzer's /metrics, in the registry Prometheus users know",
+    },
   ],
   webhook: [
     { spec: /^@aviary\/policies(\/(engine|signature))?$/, why: 'the shared core, by its entries' },
