@@ -228,10 +228,7 @@ export async function run(io: ServerIO): Promise<number> {
     // write per review cost about as much CPU as judging the review. What is still buffered is
     // written at exit, also after a crash; a SIGKILL (OOM kill) loses at most a second of lines.
     const stdout = pino.destination({ fd: 1, sync: false, minLength: 4096, periodicFlush: 1000 });
-    server = await startServer({
-      ...options,
-      logger: { level: options.logger.level, stream: stdout },
-    });
+    server = await startServer({ ...options, logger: { ...options.logger, stream: stdout } });
     stdout.flush(); // the start-up lines now, not with the first batch of reviews
   } catch (err) {
     io.stderr.write(`aviary-webhook: cannot start: ${(err as Error).message}\n`);
@@ -245,9 +242,7 @@ export async function run(io: ServerIO): Promise<number> {
 
 class HelpRequested extends Error {}
 
-export function parseOptions(
-  argv: readonly string[],
-): ServerOptions & { logger: { level: string } } {
+export function parseOptions(argv: readonly string[]) {
   let values;
   try {
     ({ values } = parseArgs({
@@ -328,5 +323,5 @@ export function parseOptions(
     reloadIntervalMs: seconds('reload-interval', values['reload-interval'], 0.05),
     shutdownDelayMs: seconds('shutdown-delay', values['shutdown-delay'], 0),
     logger: { level: values['log-level'] },
-  };
+  } satisfies ServerOptions;
 }
