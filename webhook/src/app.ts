@@ -286,13 +286,12 @@ const nests = (v: unknown) => nestsDeeperThan(v, MAX_OBJECT_DEPTH);
  * every policy applies to it, and no labels are looked up.
  */
 function evaluate(deps: WebhookDeps, engine: Engine, r: AdmissionRequest): Decision {
-  const namespace = r.namespace;
   return engine.evaluate({
     object: r.object,
     ...(r.operation === 'UPDATE' ? { oldObject: r.oldObject } : {}),
     operation: r.operation as 'CREATE' | 'UPDATE',
-    namespace,
-    namespaceLabels: namespace === undefined ? undefined : deps.namespaceLabels(namespace),
+    namespace: r.namespace,
+    namespaceLabels: r.namespace === undefined ? undefined : deps.namespaceLabels(r.namespace),
   });
 }
 
