@@ -72,6 +72,7 @@ const ALLOWED: Record<string, Allowance[]> = {
   webhook: [
     { spec: /^@aviary\/policies(\/(engine|signature))?$/, why: 'the shared core, by its entries' },
     { spec: /^fastify$/, why: 'the HTTPS server' },
+    { spec: /^pino$/, why: "the log destination (fastify's own logger, batched writes)" },
     { spec: /^@fastify\//, why: "fastify's own plugins" },
     { spec: /^@kubernetes\/client-node$/, why: 'watching policies and namespaces in the cluster' },
     { spec: /^@peculiar\/x509$/, why: 'the --self-signed development certificate' },

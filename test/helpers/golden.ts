@@ -19,7 +19,7 @@ export function goldenCases(): GoldenCase[] {
   const cases: GoldenCase[] = [];
   for (const name of readdirSync(EXAMPLES).sort()) {
     const dir = path.join(EXAMPLES, name);
-    if (['signatures', 'keys', 'analysis'].includes(name) || !statSync(dir).isDirectory()) continue;
+    if (name === 'signatures' || name === 'keys' || !statSync(dir).isDirectory()) continue;
     cases.push({
       name: `examples/${name}`,
       appDir: dir,

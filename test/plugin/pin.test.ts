@@ -369,7 +369,7 @@ t.test('a file with two releases of that name, and an unreadable file', async (t
   writeFileSync(file, `${text}---\n${text}`);
   const twice = await pin(r, CHURN, ...canary(), '--model-dir', model);
   t.equal(twice.code, 2);
-  t.match(twice.stderr, /PIN_RELEASE_AMBIGUOUS .* at lines 2, 35/);
+  t.match(twice.stderr, /PIN_RELEASE_AMBIGUOUS .* at lines 2, 30/);
   t.equal(readFileSync(file, 'utf8'), `${text}---\n${text}`);
   const missing = await pin(r, 'nope.yaml', ...canary(), '--model-dir', model);
   t.equal(missing.code, 2);

@@ -189,9 +189,7 @@ async function main(): Promise<number> {
 
     const apps = readdirSync(gitops)
       .filter(
-        (a) =>
-          !['signatures', 'keys', 'analysis'].includes(a) &&
-          statSync(path.join(gitops, a)).isDirectory(),
+        (a) => a !== 'signatures' && a !== 'keys' && statSync(path.join(gitops, a)).isDirectory(),
       )
       .sort();
     for (const app of apps) {
