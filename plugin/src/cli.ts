@@ -1,5 +1,4 @@
 import { UsageError } from '@aviary/policies';
-import { analyze } from './commands/analyze.js';
 import { check } from './commands/check.js';
 import { generate } from './commands/generate.js';
 import { parameters } from './commands/parameters.js';
@@ -67,7 +66,10 @@ export async function run(io: CommandIO): Promise<number> {
       case 'pin':
         return await pin(io, rest);
       case 'analyze':
-        return await analyze(io, rest);
+        // Loaded on demand, unlike the others: it runs git (node:child_process) and serves HTTP
+        // (node:http), which Node does not support in the start-up snapshot every command is
+        // built into, and the snapshot only serves Argo CD's generate calls.
+        return await (await import('./commands/analyze.js')).analyze(io, rest);
       case 'help':
       case '--help':
       case '-h':

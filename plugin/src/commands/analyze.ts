@@ -7,6 +7,7 @@ import { runPass, type PassResult } from '../analyze/pass.js';
 import { openPassGit } from '../analyze/pass-git.js';
 import { prometheusClient } from '../analyze/prometheus.js';
 import { formatReport, jsonReport } from '../analyze/report.js';
+import { watch } from '../analyze/watch.js';
 import { EXIT, type CommandIO } from '../io.js';
 import { reportDiagnostics, reportWarnings } from '../report.js';
 
@@ -34,9 +35,7 @@ export interface AnalyzeFlags {
  */
 export async function analyze(io: CommandIO, args: readonly string[]): Promise<number> {
   const flags = parseFlags(io, args);
-  // Loaded on demand: the long-running mode's HTTP server (node:http) and prom-client cannot be
-  // part of the plugin's start-up snapshot, which every other command is built into.
-  if (flags.watch !== undefined) return (await import('../analyze/watch.js')).watch(io, flags);
+  if (flags.watch !== undefined) return watch(io, flags);
   const root = path.resolve(io.cwd, flags.dir);
   let engine: Engine | undefined;
   // A dry run may go without policies (nothing is written, so no step needs checking).
