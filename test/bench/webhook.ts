@@ -11,6 +11,7 @@
 //    where server-side latency is measured at a stated load rather than at saturation.
 // Both servers run as child processes (the webhook is the built bin/, exactly as deployed); the
 // load generator is node's https Agent with keep-alive. Run after `npm run build`.
+// Last, engine.evaluate alone on the same review, to tell engine cost from request-path cost.
 // Prints figures; asserts nothing (timing lives here, not in tests).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -42,6 +43,8 @@ const RATE_SECONDS = Number(process.env['BENCH_RATE_SECONDS'] ?? 5);
 const OPEN_LOOP_CONNECTIONS = 32;
 /** Extra node flags for the webhook process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". */
 const NODE_FLAGS = (process.env['BENCH_WEBHOOK_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+/** The same for the bare route's process, to profile both alike. */
+const BARE_NODE_FLAGS = (process.env['BENCH_BARE_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
 
 /** The reference: fastify over HTTPS, same body limit, parses the body, returns a fixed answer. */
 async function baseline(certFile: string, keyFile: string): Promise<void> {
@@ -199,6 +202,7 @@ spec:
     );
     servers.push(webhook);
     const base = await startChild('bare fastify', [
+      ...BARE_NODE_FLAGS,
       '--import',
       'tsx',
       fileURLToPath(import.meta.url),
@@ -353,6 +357,7 @@ spec:
     );
     if (rss)
       console.log(`aviary-webhook RSS after the run: ${(Number(rss[1]) / 1048576).toFixed(1)} MiB`);
+    await engineAlone(path.join(work, 'policy.yaml'), `${head}engine${tail}`);
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
     for (const s of servers) if (s.child.exitCode === null) await once(s.child, 'exit');
@@ -365,6 +370,43 @@ spec:
       ...text.matchAll(/^aviary_admission_duration_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm),
     ].map((m) => ({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) }));
   }
+}
+
+/**
+ * The engine on its own, in this process, on the same review: the share of a review's cost that
+ * is policy evaluation, apart from HTTP, TLS, logging and metrics. Hot and in a loop it runs
+ * faster than between other work in the server, so this is a floor for its in-server cost; it
+ * separates an engine regression from one in the request path.
+ */
+async function engineAlone(policyFile: string, reviewJson: string): Promise<void> {
+  const { loadPolicySet } = await import('@aviary/policies/engine');
+  const { engine } = await loadPolicySet({ policies: [policyFile] });
+  if (engine === undefined) throw new Error('the bench policy does not load');
+  const review = JSON.stringify((JSON.parse(reviewJson) as { request: unknown }).request);
+  const input = () => {
+    const r = JSON.parse(review) as { object: unknown; oldObject: unknown; namespace: string };
+    return {
+      object: r.object,
+      oldObject: r.oldObject,
+      operation: 'UPDATE' as const,
+      namespace: r.namespace,
+      // File mode: the webhook looks up no namespace labels either.
+      namespaceLabels: undefined,
+    };
+  };
+  if (!engine.evaluate(input()).allowed)
+    throw new Error('the engine does not allow the bench review');
+  const perCall: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    // Parsed beforehand: JSON.parse is the request path's cost, not the engine's.
+    const inputs = Array.from({ length: REQUESTS }, input);
+    const t0 = process.hrtime.bigint();
+    for (const i of inputs) engine.evaluate(i);
+    perCall.push(Number(process.hrtime.bigint() - t0) / 1e3 / REQUESTS);
+  }
+  console.log(
+    `engine.evaluate alone on the same review, in this process: ${perCall.map((x) => x.toFixed(1)).join(', ')} us per call (${REQUESTS} calls a round)`,
+  );
 }
 
 async function startChild(name: string, args: string[], logFile?: string): Promise<Server> {
