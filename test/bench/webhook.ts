@@ -9,8 +9,9 @@
 //    cost ratio than requests/s when the load generator shares the machine's cores;
 //  - an open loop at fixed arrival rates (default 1,000/s and half the bare route's throughput),
 //    where server-side latency is measured at a stated load rather than at saturation.
-// Both servers run as child processes (the webhook is the built bin/, exactly as deployed); the
-// load generator is node's https Agent with keep-alive. Run after `npm run build`.
+// Both servers run as child processes (the webhook is the built bin/ with the image's node flags,
+// exactly as deployed); the load generator is node's https Agent with keep-alive. Run after
+// `npm run build`.
 // Last, engine.evaluate alone on the same review, to tell engine cost from request-path cost.
 // Prints figures; asserts nothing (timing lives here, not in tests).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +22,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loopbackRequest } from '../../webhook/tools/loopback-https.js';
+import { nodeEntrypoint } from '../helpers/image.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 32);
@@ -185,6 +187,8 @@ spec:
     const webhook = await startChild(
       'aviary-webhook',
       [
+        // As the image runs it: its node flags, then any given here.
+        ...nodeEntrypoint('webhook/Dockerfile').flags,
         ...NODE_FLAGS,
         path.join(repo, 'webhook/bin/aviary-webhook.js'),
         '--policies',

@@ -8,11 +8,14 @@ import { X509Certificate } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { UsageError } from '@aviary/policies';
 import { DEFAULT_PORT, generateSelfSigned, parseOptions } from '@aviary/webhook';
+import { nodeEntrypoint } from '../helpers/image.js';
 import { isvc } from '../helpers/isvc.js';
 import { REPO } from '../helpers/paths.js';
 import { reviewBody, send, testCert, waitFor } from './support.js';
 
-const BIN = path.join(REPO, 'webhook/bin/aviary-webhook.js');
+/** The webhook image's entrypoint: the built binary, run with the image's node flags. */
+const IMAGE = nodeEntrypoint('webhook/Dockerfile');
+const BIN = path.join(REPO, path.relative('/opt/aviary', IMAGE.script));
 const POLICY =
   'apiVersion: aviary.dev/v1alpha1\nkind: ModelReleasePolicy\nmetadata: {name: p}\nspec:\n  pinning: {allowedSchemes: [s3]}\n';
 
@@ -97,6 +100,16 @@ t.test('flags', async (t) => {
   }
 });
 
+t.test(
+  'the image runs the built binary, with node flags, and leaves the arguments to the Deployment',
+  async (t) => {
+    t.equal(BIN, path.join(REPO, 'webhook/bin/aviary-webhook.js'));
+    t.ok(existsSync(BIN));
+    t.same(IMAGE.flags, ['--max-semi-space-size=16']);
+    t.same(IMAGE.args, []);
+  },
+);
+
 interface Spawned {
   child: ChildProcess;
   port: number;
@@ -107,7 +120,9 @@ interface Spawned {
 /** Starts the built binary and waits for its "listening" log line. */
 async function spawnWebhook(t: Test, args: string[]): Promise<Spawned> {
   t.ok(existsSync(path.join(REPO, 'webhook/dist/server.js')), 'built (npm run build)');
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...IMAGE.flags, BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exit = once(child, 'exit') as Promise<[number | null, string | null]>;
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
