@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { parse } from 'yaml';
+import { nodeEntrypoint } from '../helpers/image.js';
 import { REPO } from '../helpers/paths.js';
 
 /** The analyzer's git credentials: answered from the environment, and wired the same in the image and the Deployment. */
@@ -33,9 +34,10 @@ t.test('the Deployment names the helper where the image puts it', async (t) => {
     new RegExp(`^COPY plugin/bin/git-askpass\\.sh ${path.relative(workdir, askpass)}$`, 'm'),
   );
   t.equal(container.args[0], 'analyze');
-  t.match(
-    dockerfile,
-    /^ENTRYPOINT \["node", "\/opt\/aviary\/plugin\/dist\/snapshot\/aviary\.cjs"\]$/m,
-  );
+  t.same(nodeEntrypoint('plugin/analyzer.Dockerfile'), {
+    flags: [],
+    script: '/opt/aviary/plugin/dist/snapshot/aviary.cjs',
+    args: [],
+  });
   t.equal(deployment.spec.template.spec.automountServiceAccountToken, false);
 });
